@@ -1,0 +1,139 @@
+//! Time, behind a trait, so that services never read the system clock
+//! directly and tests can hold time still.
+//!
+//! On the native host [`SystemClock`] uses the OS clock and tokio timers; on
+//! Cloudflare Workers it uses the JavaScript clock and the Workers timer
+//! (`chrono::Utc::now()` would panic there).
+
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[async_trait]
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Waits for `duration`.
+    async fn sleep(&self, duration: Duration);
+}
+
+/// The error of [`with_timeout`]: the operation took longer than allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedOut;
+
+/// Runs `operation`, giving up after `limit` on whichever runtime we are on.
+pub async fn with_timeout<T>(
+    clock: &dyn Clock,
+    limit: Duration,
+    operation: impl Future<Output = T>,
+) -> Result<T, TimedOut> {
+    use futures::future::{Either, select};
+    let operation = std::pin::pin!(operation);
+    let timer = std::pin::pin!(clock.sleep(limit));
+    match select(operation, timer).await {
+        Either::Left((value, _)) => Ok(value),
+        Either::Right(((), _)) => Err(TimedOut),
+    }
+}
+
+/// The real clock of the runtime we are compiled for.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+#[cfg(not(target_arch = "wasm32"))]
+#[async_trait]
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[async_trait]
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        // js Date::now() is milliseconds since the epoch as an f64.
+        #[allow(clippy::cast_possible_truncation)]
+        let millis = js_sys::Date::now() as i64;
+        DateTime::from_timestamp_millis(millis).unwrap_or_default()
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        // Workers timers are not Send; the runtime is single-threaded, so
+        // wrapping is sound there.
+        worker::send::SendFuture::new(worker::Delay::from(duration)).await;
+    }
+}
+
+/// A clock that stands still until told to move: for tests.
+#[derive(Debug)]
+pub struct ManualClock {
+    now: Mutex<DateTime<Utc>>,
+}
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self {
+            now: Mutex::new(start),
+        }
+    }
+
+    /// Moves time forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self
+            .now
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *now += chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+    }
+}
+
+#[async_trait]
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self
+            .now
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sleeping on a manual clock advances it and returns at once.
+    async fn sleep(&self, duration: Duration) {
+        self.advance(duration);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn timeout_returns_the_value_when_fast_enough() {
+        let result = with_timeout(&SystemClock, Duration::from_secs(5), async { 7 }).await;
+        assert_eq!(result, Ok(7));
+    }
+
+    #[tokio::test]
+    async fn timeout_gives_up_on_a_hung_operation() {
+        let hung = futures::future::pending::<()>();
+        let result = with_timeout(&SystemClock, Duration::from_millis(20), hung).await;
+        assert_eq!(result, Err(TimedOut));
+    }
+
+    #[tokio::test]
+    async fn manual_clock_moves_only_when_told() {
+        let start = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let clock = ManualClock::new(start);
+        assert_eq!(clock.now(), start);
+        clock.sleep(Duration::from_secs(90)).await;
+        assert_eq!((clock.now() - start).num_seconds(), 90);
+    }
+}

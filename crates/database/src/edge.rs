@@ -1,0 +1,276 @@
+//! The Workers adapter: tokio-postgres over a Workers TCP socket to
+//! Hyperdrive, which pools connections to PostgreSQL (Neon in production, the
+//! local server under `wrangler dev`).
+//!
+//! Workers futures are not `Send`, while the [`Database`] trait's are (so that
+//! axum handlers work on both runtimes). Workers run one request at a time
+//! on one thread, so each future here is wrapped in `SendFuture` once, in
+//! this adapter, and nowhere else.
+
+use std::error::Error as StdError;
+
+use async_trait::async_trait;
+use bytes::BytesMut;
+use futures::lock::Mutex;
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use worker::postgres_tls::PassthroughTls;
+use worker::send::SendFuture;
+use worker::{Env, SecureTransport, Socket};
+
+use crate::{Database, DbError, Row, SqlValue, Transaction};
+
+/// PostgreSQL through the Hyperdrive binding named `binding`.
+pub struct HyperdriveDatabase {
+    env: Env,
+    binding: &'static str,
+    /// One connection for statements outside transactions, opened on first use.
+    shared: Mutex<Option<tokio_postgres::Client>>,
+}
+
+impl HyperdriveDatabase {
+    pub fn new(env: Env, binding: &'static str) -> Self {
+        Self {
+            env,
+            binding,
+            shared: Mutex::new(None),
+        }
+    }
+
+    async fn connect(&self) -> Result<tokio_postgres::Client, DbError> {
+        let hyperdrive = self.env.hyperdrive(self.binding).map_err(|_| {
+            DbError::Unavailable(format!("no Hyperdrive binding named {}", self.binding))
+        })?;
+        let config: tokio_postgres::Config =
+            hyperdrive.connection_string().parse().map_err(|_| {
+                DbError::Unavailable("Hyperdrive gave an unusable connection string".to_owned())
+            })?;
+        let socket = Socket::builder()
+            .secure_transport(SecureTransport::StartTls)
+            .connect(hyperdrive.host(), hyperdrive.port())
+            .map_err(|error| DbError::Unavailable(error.to_string()))?;
+        let (client, connection) = config
+            .connect_raw(socket, PassthroughTls)
+            .await
+            .map_err(|error| map_error(&error))?;
+        worker::wasm_bindgen_futures::spawn_local(async move {
+            if let Err(error) = connection.await {
+                tracing::warn!(%error, "database connection ended with an error");
+            }
+        });
+        Ok(client)
+    }
+}
+
+#[async_trait]
+impl Database for HyperdriveDatabase {
+    async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, DbError> {
+        SendFuture::new(async move {
+            let mut shared = self.shared.lock().await;
+            if shared
+                .as_ref()
+                .is_none_or(tokio_postgres::Client::is_closed)
+            {
+                *shared = Some(self.connect().await?);
+            }
+            let client = shared
+                .as_ref()
+                .ok_or_else(|| DbError::Unavailable("no connection".to_owned()))?;
+            run_query(client, sql, params).await
+        })
+        .await
+    }
+
+    async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
+        SendFuture::new(async move {
+            let mut shared = self.shared.lock().await;
+            if shared
+                .as_ref()
+                .is_none_or(tokio_postgres::Client::is_closed)
+            {
+                *shared = Some(self.connect().await?);
+            }
+            let client = shared
+                .as_ref()
+                .ok_or_else(|| DbError::Unavailable("no connection".to_owned()))?;
+            run_execute(client, sql, params).await
+        })
+        .await
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Transaction>, DbError> {
+        SendFuture::new(async move {
+            // A transaction gets a connection of its own, so that statements
+            // outside it can never slip into it.
+            let client = self.connect().await?;
+            client
+                .batch_execute("BEGIN")
+                .await
+                .map_err(|error| map_error(&error))?;
+            Ok(Box::new(HyperdriveTransaction { client }) as Box<dyn Transaction>)
+        })
+        .await
+    }
+}
+
+struct HyperdriveTransaction {
+    client: tokio_postgres::Client,
+}
+
+#[async_trait]
+impl Transaction for HyperdriveTransaction {
+    async fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, DbError> {
+        SendFuture::new(run_query(&self.client, sql, params)).await
+    }
+
+    async fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
+        SendFuture::new(run_execute(&self.client, sql, params)).await
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), DbError> {
+        SendFuture::new(async move {
+            self.client
+                .batch_execute("COMMIT")
+                .await
+                .map_err(|e| map_error(&e))
+        })
+        .await
+    }
+
+    async fn rollback(self: Box<Self>) -> Result<(), DbError> {
+        SendFuture::new(async move {
+            self.client
+                .batch_execute("ROLLBACK")
+                .await
+                .map_err(|e| map_error(&e))
+        })
+        .await
+    }
+}
+
+async fn run_query(
+    client: &tokio_postgres::Client,
+    sql: &str,
+    params: &[SqlValue],
+) -> Result<Vec<Row>, DbError> {
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+    let rows = client
+        .query(sql, &refs)
+        .await
+        .map_err(|error| map_error(&error))?;
+    rows.iter().map(decode_row).collect()
+}
+
+async fn run_execute(
+    client: &tokio_postgres::Client,
+    sql: &str,
+    params: &[SqlValue],
+) -> Result<u64, DbError> {
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+    client
+        .execute(sql, &refs)
+        .await
+        .map_err(|error| map_error(&error))
+}
+
+fn map_error(error: &tokio_postgres::Error) -> DbError {
+    if let Some(db) = error.as_db_error() {
+        return DbError::from_sqlstate(db.code().code(), db.constraint(), db.message());
+    }
+    if error.is_closed() || error.source().is_some() {
+        return DbError::Unavailable(error.to_string());
+    }
+    DbError::Query(error.to_string())
+}
+
+type SqlResult = Result<IsNull, Box<dyn StdError + Sync + Send>>;
+
+/// Binds a value as the type PostgreSQL inferred for the parameter, the way
+/// sqlx's typed parameters coerce on the native side: integers narrow (with a
+/// range check) to `smallint`/`integer`, timestamps become `timestamp` when
+/// the column has no zone, and anything else must match exactly.
+impl ToSql for SqlValue {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> SqlResult {
+        match self {
+            Self::Bool(v) => v.to_sql_checked(ty, out),
+            Self::Int(v) => match *ty {
+                Type::INT2 => v.map(i16::try_from).transpose()?.to_sql_checked(ty, out),
+                Type::INT4 => v.map(i32::try_from).transpose()?.to_sql_checked(ty, out),
+                #[allow(clippy::cast_precision_loss)]
+                Type::FLOAT8 => v.map(|n| n as f64).to_sql_checked(ty, out),
+                _ => v.to_sql_checked(ty, out),
+            },
+            Self::Float(v) => match *ty {
+                #[allow(clippy::cast_possible_truncation)]
+                Type::FLOAT4 => v.map(|n| n as f32).to_sql_checked(ty, out),
+                _ => v.to_sql_checked(ty, out),
+            },
+            Self::Text(v) => v.as_deref().to_sql_checked(ty, out),
+            Self::Uuid(v) => match *ty {
+                Type::TEXT | Type::VARCHAR => v.map(|id| id.to_string()).to_sql_checked(ty, out),
+                _ => v.to_sql_checked(ty, out),
+            },
+            Self::Timestamp(v) => match *ty {
+                Type::TIMESTAMP => v.map(|t| t.naive_utc()).to_sql_checked(ty, out),
+                _ => v.to_sql_checked(ty, out),
+            },
+            Self::Json(v) => v.to_sql_checked(ty, out),
+            Self::Bytes(v) => v.as_deref().to_sql_checked(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn decode_row(row: &tokio_postgres::Row) -> Result<Row, DbError> {
+    let mut columns = Vec::with_capacity(row.len());
+    for (index, column) in row.columns().iter().enumerate() {
+        let decode_error = |error: tokio_postgres::Error| DbError::Decode {
+            column: column.name().to_owned(),
+            reason: error.to_string(),
+        };
+        let value = match *column.type_() {
+            Type::BOOL => SqlValue::Bool(row.try_get(index).map_err(decode_error)?),
+            Type::INT2 => SqlValue::Int(
+                row.try_get::<_, Option<i16>>(index)
+                    .map_err(decode_error)?
+                    .map(i64::from),
+            ),
+            Type::INT4 => SqlValue::Int(
+                row.try_get::<_, Option<i32>>(index)
+                    .map_err(decode_error)?
+                    .map(i64::from),
+            ),
+            Type::INT8 => SqlValue::Int(row.try_get(index).map_err(decode_error)?),
+            Type::FLOAT4 => SqlValue::Float(
+                row.try_get::<_, Option<f32>>(index)
+                    .map_err(decode_error)?
+                    .map(f64::from),
+            ),
+            Type::FLOAT8 => SqlValue::Float(row.try_get(index).map_err(decode_error)?),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                SqlValue::Text(row.try_get(index).map_err(decode_error)?)
+            }
+            Type::UUID => SqlValue::Uuid(row.try_get(index).map_err(decode_error)?),
+            Type::TIMESTAMPTZ => SqlValue::Timestamp(row.try_get(index).map_err(decode_error)?),
+            Type::TIMESTAMP => SqlValue::Timestamp(
+                row.try_get::<_, Option<chrono::NaiveDateTime>>(index)
+                    .map_err(decode_error)?
+                    .map(|naive| naive.and_utc()),
+            ),
+            Type::JSON | Type::JSONB => SqlValue::Json(row.try_get(index).map_err(decode_error)?),
+            Type::BYTEA => SqlValue::Bytes(row.try_get(index).map_err(decode_error)?),
+            ref other => {
+                return Err(DbError::Decode {
+                    column: column.name().to_owned(),
+                    reason: format!("unsupported column type {other}: cast it in the SQL"),
+                });
+            }
+        };
+        columns.push((column.name().to_owned(), value));
+    }
+    Ok(Row::new(columns))
+}

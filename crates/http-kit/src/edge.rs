@@ -1,0 +1,114 @@
+//! The Cloudflare Workers entry point shared by the eight workers.
+//!
+//! Each worker's `#[event(fetch)]` calls [`serve`] with its routes. The
+//! configuration is read from the worker's vars and secrets, the platform is
+//! assembled from the bindings (Hyperdrive `HYPERDRIVE`, KV `CACHE_KV`, R2
+//! `MEDIA_BUCKET`) and the same axum application as on the native host
+//! answers the request.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use codex_clock::{Clock, SystemClock};
+use codex_config::{Config, ConfigError, Environment, MailTransport, Source};
+use codex_database::edge::HyperdriveDatabase;
+use codex_errors::ApiError;
+use codex_kv::WorkersKv;
+use codex_mail::{Delivery, OutboxMailer, ResendDelivery};
+use codex_storage::R2Store;
+use tower::ServiceExt;
+use worker::{Env, HttpRequest};
+
+use crate::{AppState, Platform, Service};
+
+pub const DATABASE_BINDING: &str = "HYPERDRIVE";
+pub const KV_BINDING: &str = "CACHE_KV";
+pub const MEDIA_BUCKET_BINDING: &str = "MEDIA_BUCKET";
+
+/// Worker vars, then secrets.
+struct WorkerVars<'a>(&'a Env);
+
+impl Source for WorkerVars<'_> {
+    fn raw(&self, name: &str) -> Option<String> {
+        self.0
+            .var(name)
+            .map(|value| value.to_string())
+            .or_else(|_| self.0.secret(name).map(|value| value.to_string()))
+            .ok()
+    }
+}
+
+/// Answers one request with `routes` wrapped in the shared behaviour.
+pub async fn serve(
+    request: HttpRequest,
+    env: &Env,
+    service: Service,
+    routes: Router<AppState>,
+) -> worker::Result<Response<Body>> {
+    console_error_panic_hook::set_once();
+    let state = match platform(env) {
+        Ok(platform) => AppState::new(service, Arc::new(platform)),
+        Err(setting) => {
+            // The setting's name goes to the log for the operator; the
+            // client sees the generic configuration error.
+            worker::console_error!("{} cannot start: {}", service.name, setting);
+            return Ok(ApiError::configuration(&setting.to_string()).into_response());
+        }
+    };
+    let app = crate::app(routes, state);
+    match app.oneshot(request).await {
+        Ok(response) => Ok(response),
+        Err(never) => match never {},
+    }
+}
+
+fn binding_missing(name: &'static str) -> ConfigError {
+    ConfigError::Missing {
+        name,
+        why: "the worker's wrangler configuration must bind it",
+    }
+}
+
+fn platform(env: &Env) -> Result<Platform, ConfigError> {
+    // A worker deployed without ENVIRONMENT is treated as production: the
+    // safe default (no test routes, secure cookies, HSTS).
+    let config = Config::from_source(&WorkerVars(env), Environment::Production)?;
+    crate::telemetry::init(&config);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let database = Arc::new(HyperdriveDatabase::new(env.clone(), DATABASE_BINDING));
+    let kv = WorkersKv::new(
+        env.kv(KV_BINDING)
+            .map_err(|_| binding_missing(KV_BINDING))?,
+    );
+    let bucket = env
+        .bucket(MEDIA_BUCKET_BINDING)
+        .map_err(|_| binding_missing(MEDIA_BUCKET_BINDING))?;
+    let objects = R2Store::new(bucket, config.s3.clone(), Arc::clone(&clock));
+    let delivery: Option<Arc<dyn Delivery>> = match &config.mail.transport {
+        MailTransport::Outbox => None,
+        MailTransport::Resend { api_key, api_url } => {
+            Some(Arc::new(ResendDelivery::new(api_key.clone(), api_url)))
+        }
+        MailTransport::Smtp { .. } => {
+            return Err(ConfigError::Invalid {
+                name: "SMTP_URL",
+                reason: "Workers cannot open SMTP connections; use RESEND_API_KEY".to_owned(),
+            });
+        }
+    };
+    let mailer = Arc::new(OutboxMailer::new(
+        database.clone(),
+        config.mail.from.clone(),
+        delivery,
+    ));
+    Ok(Platform {
+        config,
+        database,
+        kv: Arc::new(kv),
+        objects: Arc::new(objects),
+        mailer,
+        clock,
+    })
+}

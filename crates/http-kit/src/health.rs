@@ -1,0 +1,90 @@
+//! `GET /health`: 200 when the database and the key-value store answer,
+//! 503 when either does not (each check bounded at 2 s).
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::SecondsFormat;
+use codex_clock::with_timeout;
+use serde::Serialize;
+
+use crate::AppState;
+
+/// How long a dependency may take to answer before it counts as down.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Healthy,
+    Unhealthy,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Checks {
+    pub database: Status,
+    pub kv: Status,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HealthReport {
+    pub status: Status,
+    pub service: &'static str,
+    pub version: &'static str,
+    pub timestamp: String,
+    pub checks: Checks,
+}
+
+pub async fn health(State(state): State<AppState>) -> Response {
+    let clock = state.clock();
+    let database = with_timeout(clock, CHECK_TIMEOUT, state.database().ping());
+    let kv = with_timeout(clock, CHECK_TIMEOUT, state.kv().ping());
+    let (database, kv) = futures::join!(database, kv);
+    let database = match database {
+        Ok(Ok(())) => Status::Healthy,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "health: database check failed");
+            Status::Unhealthy
+        }
+        Err(_) => {
+            tracing::warn!("health: database check timed out");
+            Status::Unhealthy
+        }
+    };
+    let kv = match kv {
+        Ok(Ok(())) => Status::Healthy,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "health: key-value check failed");
+            Status::Unhealthy
+        }
+        Err(_) => {
+            tracing::warn!("health: key-value check timed out");
+            Status::Unhealthy
+        }
+    };
+    let status = if database == Status::Healthy && kv == Status::Healthy {
+        Status::Healthy
+    } else {
+        Status::Unhealthy
+    };
+    let report = HealthReport {
+        status,
+        service: state.service().name,
+        version: state.service().version,
+        timestamp: clock.now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        checks: Checks { database, kv },
+    };
+    let code = if status == Status::Healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let mut response = (code, Json(report)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

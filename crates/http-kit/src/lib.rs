@@ -1,0 +1,49 @@
+//! What every Codex service shares over HTTP, on both runtimes.
+//!
+//! - [`AppState`]: the outside world (database, key-value, object store,
+//!   mailer, clock) and the configuration, handed to every handler;
+//! - [`app`]: wraps a service's routes with the shared behaviour: request
+//!   ids, request spans named by route template, security headers, CORS,
+//!   `GET /health`, the 404 fallback and the error envelope for everything
+//!   axum itself would answer in plain text;
+//! - [`extract`]: `Json`, `Path` and `Query` extractors whose rejections use
+//!   the error envelope;
+//! - [`respond`]: the success envelopes;
+//! - [`telemetry`]: tracing set-up;
+//! - `edge`: the Cloudflare Workers entry point (wasm32 only).
+
+pub mod dev;
+#[cfg(target_arch = "wasm32")]
+pub mod edge;
+pub mod extract;
+pub mod health;
+pub mod layers;
+pub mod respond;
+mod state;
+pub mod telemetry;
+
+use axum::Router;
+use axum::routing::get;
+
+pub use state::{AppState, Platform, Service};
+
+/// Wraps `routes` with everything the services share and binds the state.
+pub fn app(routes: Router<AppState>, state: AppState) -> Router {
+    let cors = layers::cors(&state.config().cors_origins);
+    routes
+        .route("/health", get(health::health))
+        .merge(dev::routes())
+        .fallback(layers::route_not_found)
+        .layer(axum::middleware::from_fn(layers::envelope_for_bare_errors))
+        .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layers::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layers::request_span,
+        ))
+        .layer(axum::middleware::from_fn(layers::request_id))
+        .with_state(state)
+}

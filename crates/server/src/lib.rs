@@ -1,0 +1,251 @@
+//! The native host: builds the platform from the environment (or embedded
+//! defaults) and serves the eight services, each on its own port, in one
+//! process.
+
+pub mod local_postgres;
+pub mod local_storage;
+pub mod settings;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::response::IntoResponse;
+use codex_clock::{Clock, SystemClock};
+use codex_config::{Config, ConfigError, MailTransport, Secret, Source};
+use codex_database::native::PgDatabase;
+use codex_database::{Database, DbError};
+use codex_errors::{ApiError, ErrorCode, INTERNAL_MESSAGE};
+use codex_http_kit::{AppState, Platform, Service};
+use codex_kv::{KeyValue, KvError, MemoryKv, RedisKv};
+use codex_mail::{Delivery, MailError, OutboxMailer, ResendDelivery, SmtpDelivery};
+use codex_storage::{LocalFolderStore, ObjectStore, S3Store};
+use tokio::sync::watch;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::local_postgres::{LocalPostgres, LocalPostgresError};
+use crate::settings::HostSettings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("local PostgreSQL: {0}")]
+    LocalPostgres(#[from] LocalPostgresError),
+    #[error("database: {0}")]
+    Database(#[from] DbError),
+    #[error("key-value store: {0}")]
+    Kv(#[from] KvError),
+    #[error("mail: {0}")]
+    Mail(#[from] MailError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+}
+
+/// Everything `codex serve` runs on.
+pub struct NativePlatform {
+    pub platform: Arc<Platform>,
+    pub host: HostSettings,
+    pub database: Arc<PgDatabase>,
+    /// Set when objects live in the local folder (no S3 endpoint configured).
+    pub local_storage: Option<Arc<LocalFolderStore>>,
+    pub local_postgres: Option<LocalPostgres>,
+}
+
+impl NativePlatform {
+    /// Reads the settings and connects to each configured service, or starts
+    /// the embedded default in its place.
+    pub async fn build(source: &impl Source, config: Config) -> Result<Self, StartError> {
+        let host = HostSettings::from_source(source)?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+
+        let (database_url, local_postgres) = match &host.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                if config.environment.is_production() {
+                    return Err(ConfigError::Missing {
+                        name: "DATABASE_URL",
+                        why: "production does not start a local database",
+                    }
+                    .into());
+                }
+                let local = LocalPostgres::start(&host.data_dir, host.local_postgres_port)?;
+                ensure_database(&local.admin_url(), "codex").await?;
+                (Secret::new(local.url.clone()), Some(local))
+            }
+        };
+        let database = Arc::new(PgDatabase::connect_lazy(
+            database_url.expose(),
+            host.database_max_connections,
+        )?);
+        if !config.environment.is_production()
+            && config.environment != codex_config::Environment::Staging
+        {
+            database.migrate().await?;
+        }
+
+        let kv: Arc<dyn KeyValue> = match &host.redis_url {
+            Some(url) => Arc::new(RedisKv::connect(url.expose()).await?),
+            None => Arc::new(MemoryKv::new(Arc::clone(&clock))),
+        };
+
+        let (objects, local_storage): (Arc<dyn ObjectStore>, _) = match &config.s3 {
+            Some(s3) => (Arc::new(S3Store::new(s3, Arc::clone(&clock))), None),
+            None => {
+                let key = local_signing_key(&host.data_dir)?;
+                let store = Arc::new(LocalFolderStore::new(
+                    host.data_dir.join("objects"),
+                    &host.local_storage_url,
+                    key,
+                    Arc::clone(&clock),
+                ));
+                (store.clone() as Arc<dyn ObjectStore>, Some(store))
+            }
+        };
+
+        let delivery: Option<Arc<dyn Delivery>> = match &config.mail.transport {
+            MailTransport::Outbox => None,
+            MailTransport::Smtp { url } => Some(Arc::new(SmtpDelivery::new(url)?)),
+            MailTransport::Resend { api_key, api_url } => {
+                Some(Arc::new(ResendDelivery::new(api_key.clone(), api_url)))
+            }
+        };
+        let database_handle: Arc<dyn Database> = database.clone();
+        let mailer = Arc::new(OutboxMailer::new(
+            Arc::clone(&database_handle),
+            config.mail.from.clone(),
+            delivery,
+        ));
+
+        Ok(Self {
+            platform: Arc::new(Platform {
+                config,
+                database: database_handle,
+                kv,
+                objects,
+                mailer,
+                clock,
+            }),
+            host,
+            database,
+            local_storage,
+            local_postgres,
+        })
+    }
+}
+
+/// Creates `name` on the server behind `admin_url` unless it exists.
+async fn ensure_database(admin_url: &str, name: &str) -> Result<(), DbError> {
+    let admin = PgDatabase::connect_lazy(admin_url, 1)?;
+    let exists = admin
+        .query_opt(
+            "SELECT 1 AS present FROM pg_database WHERE datname = $1",
+            &[name.into()],
+        )
+        .await?
+        .is_some();
+    if !exists {
+        // `name` is a constant of ours, never input.
+        admin
+            .execute(&format!("CREATE DATABASE \"{name}\""), &[])
+            .await?;
+    }
+    admin.close().await;
+    Ok(())
+}
+
+/// The key that signs local storage URLs, kept in the data folder so that
+/// links survive a restart.
+fn local_signing_key(data_dir: &Path) -> Result<Secret, StartError> {
+    let path = data_dir.join("storage-signing-key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if existing.trim().len() >= 32 {
+            return Ok(Secret::new(existing.trim()));
+        }
+    }
+    let io = |source| StartError::Io {
+        what: format!("writing {}", path.display()),
+        source,
+    };
+    let mut bytes = [0_u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    let key = hex::encode(bytes);
+    std::fs::create_dir_all(data_dir).map_err(io)?;
+    std::fs::write(&path, &key).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(Secret::new(key))
+}
+
+/// The routes and identity of one of the eight services, by short name.
+pub fn service(name: &str) -> Option<(Service, Router<AppState>)> {
+    Some(match name {
+        "auth" => (codex_auth::SERVICE, codex_auth::routes()),
+        "content" => (codex_content::SERVICE, codex_content::routes()),
+        "media" => (codex_media::SERVICE, codex_media::routes()),
+        "org" => (codex_org::SERVICE, codex_org::routes()),
+        "ecom" => (codex_ecom::SERVICE, codex_ecom::routes()),
+        "admin" => (codex_admin::SERVICE, codex_admin::routes()),
+        "identity" => (codex_identity::SERVICE, codex_identity::routes()),
+        "notifications" => (codex_notifications::SERVICE, codex_notifications::routes()),
+        _ => return None,
+    })
+}
+
+/// The complete application of one service on the native host.
+pub fn service_app(name: &str, platform: &NativePlatform) -> Option<Router> {
+    let (service, mut routes) = service(name)?;
+    if name == "media" {
+        if let Some(store) = &platform.local_storage {
+            routes = routes.merge(local_storage::routes(Arc::clone(store)));
+        }
+    }
+    let state = AppState::new(service, Arc::clone(&platform.platform));
+    Some(
+        codex_http_kit::app(routes, state).layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a handler panicked");
+                ApiError::new(ErrorCode::Internal, INTERNAL_MESSAGE).into_response()
+            },
+        )),
+    )
+}
+
+/// Serves every service until `shutdown` turns true, then drains.
+pub async fn serve(
+    platform: &NativePlatform,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), StartError> {
+    let mut servers = Vec::new();
+    for (name, port) in &platform.host.ports {
+        let address = SocketAddr::new(platform.host.bind, *port);
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|source| StartError::Io {
+                what: format!("binding the {name} service to {address}"),
+                source,
+            })?;
+        let app = service_app(name, platform).unwrap_or_default();
+        let mut stop = shutdown.clone();
+        tracing::info!(service = name, %address, "listening");
+        servers.push(tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stop| *stop).await;
+                })
+                .await;
+        }));
+    }
+    let _ = shutdown.wait_for(|stop| *stop).await;
+    for server in servers {
+        let _ = server.await;
+    }
+    Ok(())
+}

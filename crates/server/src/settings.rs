@@ -1,0 +1,124 @@
+//! Settings only the native host has: where it listens, where it keeps local
+//! data, and which real services replace the embedded defaults.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use codex_config::{ConfigError, Secret, Source};
+
+/// The eight services and the ports the existing front end expects.
+pub const SERVICES: [(&str, u16, &str); 8] = [
+    ("auth", 42069, "AUTH_PORT"),
+    ("content", 4001, "CONTENT_PORT"),
+    ("media", 4002, "MEDIA_PORT"),
+    ("org", 42071, "ORG_PORT"),
+    ("ecom", 42072, "ECOM_PORT"),
+    ("admin", 42073, "ADMIN_PORT"),
+    ("identity", 42074, "IDENTITY_PORT"),
+    ("notifications", 42075, "NOTIFICATIONS_PORT"),
+];
+
+#[derive(Debug, Clone)]
+pub struct HostSettings {
+    pub bind: IpAddr,
+    /// `(service, port)` for each of the eight services.
+    pub ports: Vec<(&'static str, u16)>,
+    /// `None`: start the project-local PostgreSQL under `data_dir`.
+    pub database_url: Option<Secret>,
+    pub database_max_connections: u32,
+    pub local_postgres_port: u16,
+    pub redis_url: Option<Secret>,
+    pub data_dir: PathBuf,
+    pub local_storage_url: String,
+}
+
+impl HostSettings {
+    pub fn from_source(source: &impl Source) -> Result<Self, ConfigError> {
+        let bind = match source.get("BIND_ADDRESS") {
+            None => IpAddr::from([127, 0, 0, 1]),
+            Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
+                name: "BIND_ADDRESS",
+                reason: "expected an IP address such as 127.0.0.1 or 0.0.0.0".to_owned(),
+            })?,
+        };
+        let mut ports = Vec::with_capacity(SERVICES.len());
+        for (service, default, variable) in SERVICES {
+            ports.push((service, port(source, variable, default)?));
+        }
+        let mut seen = ports.iter().map(|(_, port)| *port).collect::<Vec<_>>();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() != ports.len() {
+            return Err(ConfigError::Invalid {
+                name: "AUTH_PORT",
+                reason: "the eight service ports must all differ".to_owned(),
+            });
+        }
+        let media_port = ports
+            .iter()
+            .find(|(s, _)| *s == "media")
+            .map_or(4002, |(_, p)| *p);
+        let database_max_connections = match source.get("DATABASE_MAX_CONNECTIONS") {
+            None => 10,
+            Some(value) => value.parse().ok().filter(|n| (1..=200).contains(n)).ok_or(
+                ConfigError::Invalid {
+                    name: "DATABASE_MAX_CONNECTIONS",
+                    reason: "expected a number from 1 to 200".to_owned(),
+                },
+            )?,
+        };
+        Ok(Self {
+            bind,
+            ports,
+            database_url: source.get("DATABASE_URL").map(Secret::new),
+            database_max_connections,
+            local_postgres_port: port(source, "LOCAL_POSTGRES_PORT", 54329)?,
+            redis_url: source.get("REDIS_URL").map(Secret::new),
+            data_dir: PathBuf::from(source.get("DATA_DIR").unwrap_or_else(|| ".data".to_owned())),
+            local_storage_url: source
+                .get("LOCAL_STORAGE_URL")
+                .unwrap_or_else(|| format!("http://127.0.0.1:{media_port}/local-storage")),
+        })
+    }
+}
+
+fn port(source: &impl Source, name: &'static str, default: u16) -> Result<u16, ConfigError> {
+    match source.get(name) {
+        None => Ok(default),
+        Some(value) => value
+            .parse()
+            .ok()
+            .filter(|port| *port > 0)
+            .ok_or(ConfigError::Invalid {
+                name,
+                reason: "expected a TCP port from 1 to 65535".to_owned(),
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_ports_the_front_end_expects() {
+        let settings = HostSettings::from_source(&[("UNSET", "")]).expect("defaults");
+        assert_eq!(settings.ports[0], ("auth", 42069));
+        assert_eq!(settings.ports[2], ("media", 4002));
+        assert!(settings.database_url.is_none());
+        assert_eq!(
+            settings.local_storage_url,
+            "http://127.0.0.1:4002/local-storage"
+        );
+    }
+
+    #[test]
+    fn ports_can_be_overridden_but_not_shared() {
+        let settings = HostSettings::from_source(&[("CONTENT_PORT", "18001")]).expect("valid");
+        assert_eq!(settings.ports[1], ("content", 18001));
+        let error = HostSettings::from_source(&[("CONTENT_PORT", "42069")]).expect_err("clash");
+        assert!(error.to_string().contains("must all differ"), "{error}");
+        let error = HostSettings::from_source(&[("MEDIA_PORT", "http")]).expect_err("bad");
+        assert!(error.to_string().contains("MEDIA_PORT"), "{error}");
+    }
+}

@@ -1,0 +1,32 @@
+//! The `ecom-api` service: stripe checkout, purchases, sales, subscriptions and the Stripe webhooks.
+//!
+//! [`routes`] is the service's axum router; the native host serves it on
+//! port 42072 and the `ecom` worker serves it on Cloudflare Workers. The
+//! shared behaviour (health, envelopes, headers, CORS) comes from
+//! `codex-http-kit`.
+
+use axum::Router;
+use codex_http_kit::{AppState, Service};
+
+pub const SERVICE: Service = Service {
+    name: "ecom-api",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+/// The port the existing front end expects this service on.
+pub const DEFAULT_PORT: u16 = 42072;
+
+/// The service's own routes (the shared ones are added by `codex_http_kit::app`).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+#[cfg(target_arch = "wasm32")]
+#[worker::event(fetch)]
+async fn fetch(
+    request: worker::HttpRequest,
+    env: worker::Env,
+    _context: worker::Context,
+) -> worker::Result<axum::http::Response<axum::body::Body>> {
+    codex_http_kit::edge::serve(request, &env, SERVICE, routes()).await
+}

@@ -1,0 +1,32 @@
+//! The `media-api` service: transcoding: triggering jobs on the GPU transcoder, retries, status, and the signed transcoder callback.
+//!
+//! [`routes`] is the service's axum router; the native host serves it on
+//! port 4002 and the `media` worker serves it on Cloudflare Workers. The
+//! shared behaviour (health, envelopes, headers, CORS) comes from
+//! `codex-http-kit`.
+
+use axum::Router;
+use codex_http_kit::{AppState, Service};
+
+pub const SERVICE: Service = Service {
+    name: "media-api",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+/// The port the existing front end expects this service on.
+pub const DEFAULT_PORT: u16 = 4002;
+
+/// The service's own routes (the shared ones are added by `codex_http_kit::app`).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+#[cfg(target_arch = "wasm32")]
+#[worker::event(fetch)]
+async fn fetch(
+    request: worker::HttpRequest,
+    env: worker::Env,
+    _context: worker::Context,
+) -> worker::Result<axum::http::Response<axum::body::Body>> {
+    codex_http_kit::edge::serve(request, &env, SERVICE, routes()).await
+}
