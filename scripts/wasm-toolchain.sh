@@ -55,7 +55,7 @@ NODE_PKG_VERSION=22.23.3
 WRANGLER_VERSION=4.164.0
 ESBUILD_VERSION=0.28.2
 BINARYEN_VERSION=132.0.0
-DEBIAN_RUST_PKGS=(rustc-web cargo-web rust-web-src libstd-rust-web-dev rust-web-llvm lld-22)
+DEBIAN_RUST_PKGS=(rustc-web cargo-web rust-web-src libstd-rust-web-dev rust-web-llvm lld-22 rust-web-clippy)
 WASM_TARGET=wasm32-unknown-unknown
 
 log() { printf '[wasm-toolchain] %s\n' "$*" >&2; }

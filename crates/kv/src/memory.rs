@@ -8,11 +8,14 @@ use codex_clock::Clock;
 
 use crate::{KeyValue, KvError, effective_ttl};
 
+/// A value and, when it expires, the instant it does.
+type Entry = (String, Option<DateTime<Utc>>);
+
 /// An in-process store: the native default. Entries live as long as the
 /// process; expired entries are dropped when read or overwritten.
 pub struct MemoryKv {
     clock: Arc<dyn Clock>,
-    entries: Mutex<HashMap<String, (String, Option<DateTime<Utc>>)>>,
+    entries: Mutex<HashMap<String, Entry>>,
 }
 
 impl MemoryKv {

@@ -78,10 +78,10 @@ impl Mailer for OutboxMailer {
             .map_err(|e| outbox_error(&e))?;
         match &result {
             Ok(()) => {
-                tracing::info!(outbox_id = ?id, to = %mask_address(&email.to), transport, "e-mail sent")
+                tracing::info!(outbox_id = ?id, to = %mask_address(&email.to), transport, "e-mail sent");
             }
             Err(error) => {
-                tracing::warn!(outbox_id = ?id, to = %mask_address(&email.to), transport, %error, "e-mail delivery failed")
+                tracing::warn!(outbox_id = ?id, to = %mask_address(&email.to), transport, %error, "e-mail delivery failed");
             }
         }
         result

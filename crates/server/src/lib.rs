@@ -162,10 +162,10 @@ async fn ensure_database(admin_url: &str, name: &str) -> Result<(), DbError> {
 /// links survive a restart.
 fn local_signing_key(data_dir: &Path) -> Result<Secret, StartError> {
     let path = data_dir.join("storage-signing-key");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        if existing.trim().len() >= 32 {
-            return Ok(Secret::new(existing.trim()));
-        }
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(Secret::new(existing.trim()));
     }
     let io = |source| StartError::Io {
         what: format!("writing {}", path.display()),
@@ -202,10 +202,10 @@ pub fn service(name: &str) -> Option<(Service, Router<AppState>)> {
 /// The complete application of one service on the native host.
 pub fn service_app(name: &str, platform: &NativePlatform) -> Option<Router> {
     let (service, mut routes) = service(name)?;
-    if name == "media" {
-        if let Some(store) = &platform.local_storage {
-            routes = routes.merge(local_storage::routes(Arc::clone(store)));
-        }
+    if name == "media"
+        && let Some(store) = &platform.local_storage
+    {
+        routes = routes.merge(local_storage::routes(Arc::clone(store)));
     }
     let state = AppState::new(service, Arc::clone(&platform.platform));
     Some(

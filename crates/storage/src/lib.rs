@@ -1,13 +1,14 @@
 //! Object storage behind a trait, with presigned URLs.
 //!
 //! Adapters:
-//! - [`LocalFolderStore`] (native default): files under a folder, served by
+//! - `LocalFolderStore` (native default): files under a folder, served by
 //!   the host itself through signed, expiring URLs;
 //! - `S3Store` (native): aws-sdk-s3 against R2 or any S3 endpoint;
 //! - `R2Store` (Workers): the R2 binding for data, [`sigv4`] for presigning.
 //!
 //! Keys are checked by [`validate_key`] before any adapter sees them.
 
+#[cfg(not(target_arch = "wasm32"))]
 mod local;
 #[cfg(target_arch = "wasm32")]
 mod r2;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+#[cfg(not(target_arch = "wasm32"))]
 pub use local::LocalFolderStore;
 #[cfg(target_arch = "wasm32")]
 pub use r2::R2Store;
