@@ -1,7 +1,8 @@
 //! Typed configuration shared by both runtimes.
 //!
-//! It is read exactly once, at start, from a [`Source`]: the process
-//! environment on the native host, the wrangler vars and secrets on Workers.
+//! It is read from a [`Source`]: once at start from the process environment
+//! on the native host; from the wrangler vars and secrets on Workers, where
+//! each request builds its platform from the bindings it arrives with.
 //! Every variable is documented in `.env.example`. Secrets are held in
 //! [`Secret`], whose `Debug` never shows the value. A setting that is needed
 //! but missing fails the start with a message naming it.
@@ -196,8 +197,6 @@ pub struct Config {
     /// The S3 endpoint used for presigned URLs (and for storage natively).
     pub s3: Option<S3Settings>,
     pub mail: MailSettings,
-    /// Public base URL of the media bucket, if it is served publicly.
-    pub public_media_url: Option<String>,
 }
 
 /// Ports of local front-end dev servers allowed by CORS in development.
@@ -252,7 +251,6 @@ impl Config {
             worker_shared_secret,
             s3: s3_settings(source)?,
             mail: mail_settings(source, environment)?,
-            public_media_url: source.get("R2_PUBLIC_URL_BASE"),
         })
     }
 }

@@ -48,10 +48,12 @@ impl HyperdriveDatabase {
             .secure_transport(SecureTransport::StartTls)
             .connect(hyperdrive.host(), hyperdrive.port())
             .map_err(|error| DbError::Unavailable(error.to_string()))?;
+        // Any failure to open a connection means the database is out of
+        // reach for now, whatever layer reported it.
         let (client, connection) = config
             .connect_raw(socket, PassthroughTls)
             .await
-            .map_err(|error| map_error(&error))?;
+            .map_err(|error| DbError::Unavailable(error.to_string()))?;
         worker::wasm_bindgen_futures::spawn_local(async move {
             if let Err(error) = connection.await {
                 tracing::warn!(%error, "database connection ended with an error");
@@ -176,7 +178,10 @@ fn map_error(error: &tokio_postgres::Error) -> DbError {
     if let Some(db) = error.as_db_error() {
         return DbError::from_sqlstate(db.code().code(), db.constraint(), db.message());
     }
-    if error.is_closed() || error.source().is_some() {
+    let io_failure = error
+        .source()
+        .is_some_and(|source| source.is::<std::io::Error>());
+    if error.is_closed() || io_failure {
         return DbError::Unavailable(error.to_string());
     }
     DbError::Query(error.to_string())
@@ -205,10 +210,7 @@ impl ToSql for SqlValue {
                 _ => v.to_sql_checked(ty, out),
             },
             Self::Text(v) => v.as_deref().to_sql_checked(ty, out),
-            Self::Uuid(v) => match *ty {
-                Type::TEXT | Type::VARCHAR => v.map(|id| id.to_string()).to_sql_checked(ty, out),
-                _ => v.to_sql_checked(ty, out),
-            },
+            Self::Uuid(v) => v.to_sql_checked(ty, out),
             Self::Timestamp(v) => match *ty {
                 Type::TIMESTAMP => v.map(|t| t.naive_utc()).to_sql_checked(ty, out),
                 _ => v.to_sql_checked(ty, out),

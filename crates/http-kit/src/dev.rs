@@ -1,5 +1,5 @@
-//! Development and test diagnostics, mounted on every service and answering
-//! 404 in staging and production.
+//! Development and test diagnostics, mounted on every service only when
+//! `ENVIRONMENT` is development or test (elsewhere the paths do not exist).
 //!
 //! `POST /__dev__/echo/{id}?times=N` with `{"message": "…"}` exercises the
 //! shared extractors (path, query and JSON body) end to end on both

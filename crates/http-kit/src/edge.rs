@@ -77,6 +77,8 @@ fn platform(env: &Env) -> Result<Platform, ConfigError> {
     let config = Config::from_source(&WorkerVars(env), Environment::Production)?;
     crate::telemetry::init(&config);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    env.hyperdrive(DATABASE_BINDING)
+        .map_err(|_| binding_missing(DATABASE_BINDING))?;
     let database = Arc::new(HyperdriveDatabase::new(env.clone(), DATABASE_BINDING));
     let kv = WorkersKv::new(
         env.kv(KV_BINDING)

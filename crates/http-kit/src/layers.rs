@@ -143,6 +143,19 @@ pub fn cors(origins: &[String]) -> CorsLayer {
         .max_age(Duration::from_secs(86_400))
 }
 
+/// The answer for a handler that panicked (native host; on Workers a panic
+/// ends the isolate). The panic message is logged, never sent.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %message, "a handler panicked");
+    ApiError::new(ErrorCode::Internal, codex_errors::INTERNAL_MESSAGE).into_response()
+}
+
 /// The answer for a path no route matches.
 pub async fn route_not_found() -> ApiError {
     ApiError::route_not_found()

@@ -4,8 +4,9 @@
 //!   mailer, clock) and the configuration, handed to every handler;
 //! - [`app`]: wraps a service's routes with the shared behaviour: request
 //!   ids, request spans named by route template, security headers, CORS,
-//!   `GET /health`, the 404 fallback and the error envelope for everything
-//!   axum itself would answer in plain text;
+//!   `GET /health`, the 404 fallback, the error envelope for everything
+//!   axum itself would answer in plain text, and (natively) a 500 envelope
+//!   for a handler that panics;
 //! - [`extract`]: `Json`, `Path` and `Query` extractors whose rejections use
 //!   the error envelope;
 //! - [`respond`]: the success envelopes;
@@ -30,10 +31,16 @@ pub use state::{AppState, Platform, Service};
 /// Wraps `routes` with everything the services share and binds the state.
 pub fn app(routes: Router<AppState>, state: AppState) -> Router {
     let cors = layers::cors(&state.config().cors_origins);
+    let mut routes = routes.route("/health", get(health::health));
+    if state.config().environment.is_local() {
+        routes = routes.merge(dev::routes());
+    }
+    let routes = routes.fallback(layers::route_not_found);
+    #[cfg(not(target_arch = "wasm32"))]
+    let routes = routes.layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        layers::panic_response,
+    ));
     routes
-        .route("/health", get(health::health))
-        .merge(dev::routes())
-        .fallback(layers::route_not_found)
         .layer(axum::middleware::from_fn(layers::envelope_for_bare_errors))
         .layer(cors)
         .layer(axum::middleware::from_fn_with_state(

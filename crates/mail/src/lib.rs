@@ -3,7 +3,7 @@
 //! [`Mailer`] is the trait services use. [`OutboxMailer`] is its one
 //! implementation: it records every message in the `mail_outbox` table (so
 //! development and the e2e suite can read what was sent), writes a log line
-//! without the address or the body, and hands the message to a
+//! with the subject and a masked address (never the full address or the body), and hands the message to a
 //! [`Delivery`] when one is configured: SMTP (native) or Resend's HTTP API
 //! (reqwest natively, fetch on Workers). With no delivery configured the
 //! outbox is the destination: the local default.

@@ -11,18 +11,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::response::IntoResponse;
 use codex_clock::{Clock, SystemClock};
 use codex_config::{Config, ConfigError, MailTransport, Secret, Source};
 use codex_database::native::PgDatabase;
 use codex_database::{Database, DbError};
-use codex_errors::{ApiError, ErrorCode, INTERNAL_MESSAGE};
 use codex_http_kit::{AppState, Platform, Service};
 use codex_kv::{KeyValue, KvError, MemoryKv, RedisKv};
 use codex_mail::{Delivery, MailError, OutboxMailer, ResendDelivery, SmtpDelivery};
 use codex_storage::{LocalFolderStore, ObjectStore, S3Store};
 use tokio::sync::watch;
-use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::local_postgres::{LocalPostgres, LocalPostgresError};
 use crate::settings::HostSettings;
@@ -63,28 +60,8 @@ impl NativePlatform {
         let host = HostSettings::from_source(source)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
-        let (database_url, local_postgres) = match &host.database_url {
-            Some(url) => (url.clone(), None),
-            None => {
-                if config.environment.is_production() {
-                    return Err(ConfigError::Missing {
-                        name: "DATABASE_URL",
-                        why: "production does not start a local database",
-                    }
-                    .into());
-                }
-                let local = LocalPostgres::start(&host.data_dir, host.local_postgres_port)?;
-                ensure_database(&local.admin_url(), "codex").await?;
-                (Secret::new(local.url.clone()), Some(local))
-            }
-        };
-        let database = Arc::new(PgDatabase::connect_lazy(
-            database_url.expose(),
-            host.database_max_connections,
-        )?);
-        if !config.environment.is_production()
-            && config.environment != codex_config::Environment::Staging
-        {
+        let (database, local_postgres) = open_database(&host, &config).await?;
+        if config.environment.is_local() {
             database.migrate().await?;
         }
 
@@ -136,6 +113,34 @@ impl NativePlatform {
             local_postgres,
         })
     }
+}
+
+/// The database the host runs on: `DATABASE_URL`, or (outside production)
+/// the project-local cluster, started on demand.
+pub async fn open_database(
+    host: &HostSettings,
+    config: &Config,
+) -> Result<(Arc<PgDatabase>, Option<LocalPostgres>), StartError> {
+    let (database_url, local_postgres) = match &host.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            if config.environment.is_production() {
+                return Err(ConfigError::Missing {
+                    name: "DATABASE_URL",
+                    why: "production does not start a local database",
+                }
+                .into());
+            }
+            let local = LocalPostgres::start(&host.data_dir, host.local_postgres_port)?;
+            ensure_database(&local.admin_url(), "codex").await?;
+            (Secret::new(local.url.clone()), Some(local))
+        }
+    };
+    let database = Arc::new(PgDatabase::connect_lazy(
+        database_url.expose(),
+        host.database_max_connections,
+    )?);
+    Ok((database, local_postgres))
 }
 
 /// Creates `name` on the server behind `admin_url` unless it exists.
@@ -208,14 +213,7 @@ pub fn service_app(name: &str, platform: &NativePlatform) -> Option<Router> {
         routes = routes.merge(local_storage::routes(Arc::clone(store)));
     }
     let state = AppState::new(service, Arc::clone(&platform.platform));
-    Some(
-        codex_http_kit::app(routes, state).layer(CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                tracing::error!("a handler panicked");
-                ApiError::new(ErrorCode::Internal, INTERNAL_MESSAGE).into_response()
-            },
-        )),
-    )
+    Some(codex_http_kit::app(routes, state))
 }
 
 /// Serves every service until `shutdown` turns true, then drains.

@@ -8,6 +8,7 @@
 
 use clap::{Parser, Subcommand};
 use codex_config::{Config, Environment, ProcessEnvironment};
+use codex_server::settings::HostSettings;
 use codex_server::{NativePlatform, StartError};
 use tokio::sync::watch;
 
@@ -55,12 +56,15 @@ fn fail(error: &StartError) -> ! {
 }
 
 async fn migrate(config: Config) -> Result<(), StartError> {
-    let platform = NativePlatform::build(&ProcessEnvironment, config).await?;
-    platform.database.migrate().await?;
-    tracing::info!("migrations applied");
-    if let Some(local) = &platform.local_postgres {
+    let host = HostSettings::from_source(&ProcessEnvironment)?;
+    let (database, local_postgres) = codex_server::open_database(&host, &config).await?;
+    let result = database.migrate().await;
+    database.close().await;
+    if let Some(local) = &local_postgres {
         local.stop();
     }
+    result?;
+    tracing::info!("migrations applied");
     Ok(())
 }
 

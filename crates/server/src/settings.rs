@@ -8,14 +8,18 @@ use codex_config::{ConfigError, Secret, Source};
 
 /// The eight services and the ports the existing front end expects.
 pub const SERVICES: [(&str, u16, &str); 8] = [
-    ("auth", 42069, "AUTH_PORT"),
-    ("content", 4001, "CONTENT_PORT"),
-    ("media", 4002, "MEDIA_PORT"),
-    ("org", 42071, "ORG_PORT"),
-    ("ecom", 42072, "ECOM_PORT"),
-    ("admin", 42073, "ADMIN_PORT"),
-    ("identity", 42074, "IDENTITY_PORT"),
-    ("notifications", 42075, "NOTIFICATIONS_PORT"),
+    ("auth", codex_auth::DEFAULT_PORT, "AUTH_PORT"),
+    ("content", codex_content::DEFAULT_PORT, "CONTENT_PORT"),
+    ("media", codex_media::DEFAULT_PORT, "MEDIA_PORT"),
+    ("org", codex_org::DEFAULT_PORT, "ORG_PORT"),
+    ("ecom", codex_ecom::DEFAULT_PORT, "ECOM_PORT"),
+    ("admin", codex_admin::DEFAULT_PORT, "ADMIN_PORT"),
+    ("identity", codex_identity::DEFAULT_PORT, "IDENTITY_PORT"),
+    (
+        "notifications",
+        codex_notifications::DEFAULT_PORT,
+        "NOTIFICATIONS_PORT",
+    ),
 ];
 
 #[derive(Debug, Clone)]
@@ -41,18 +45,18 @@ impl HostSettings {
                 reason: "expected an IP address such as 127.0.0.1 or 0.0.0.0".to_owned(),
             })?,
         };
-        let mut ports = Vec::with_capacity(SERVICES.len());
+        let mut ports: Vec<(&'static str, u16)> = Vec::with_capacity(SERVICES.len());
         for (service, default, variable) in SERVICES {
-            ports.push((service, port(source, variable, default)?));
-        }
-        let mut seen = ports.iter().map(|(_, port)| *port).collect::<Vec<_>>();
-        seen.sort_unstable();
-        seen.dedup();
-        if seen.len() != ports.len() {
-            return Err(ConfigError::Invalid {
-                name: "AUTH_PORT",
-                reason: "the eight service ports must all differ".to_owned(),
-            });
+            let chosen = port(source, variable, default)?;
+            if let Some((other, _)) = ports.iter().find(|(_, taken)| *taken == chosen) {
+                return Err(ConfigError::Invalid {
+                    name: variable,
+                    reason: format!(
+                        "port {chosen} is already the {other} service's; the eight ports must all differ"
+                    ),
+                });
+            }
+            ports.push((service, chosen));
         }
         let media_port = ports
             .iter()
@@ -117,7 +121,8 @@ mod tests {
         let settings = HostSettings::from_source(&[("CONTENT_PORT", "18001")]).expect("valid");
         assert_eq!(settings.ports[1], ("content", 18001));
         let error = HostSettings::from_source(&[("CONTENT_PORT", "42069")]).expect_err("clash");
-        assert!(error.to_string().contains("must all differ"), "{error}");
+        assert!(error.to_string().contains("CONTENT_PORT"), "{error}");
+        assert!(error.to_string().contains("auth service"), "{error}");
         let error = HostSettings::from_source(&[("MEDIA_PORT", "http")]).expect_err("bad");
         assert!(error.to_string().contains("MEDIA_PORT"), "{error}");
     }

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs the black-box suite (e2e/) against a running platform:
+#   scripts/e2e.sh native    the `codex` binary, all eight services in one process
+#   scripts/e2e.sh workers   the eight workers under `wrangler dev` (build them first
+#                            with scripts/build-workers.sh)
+# Each run gets a fresh database, reached through the fault proxy so that the
+# outage test can take PostgreSQL away and give it back.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+runtime=${1:-}
+case "$runtime" in native | workers) ;; *) die "usage: scripts/e2e.sh native|workers" ;; esac
+
+ensure_postgres
+run_dir="$CARGO_TARGET_DIR/e2e-$runtime"
+rm -rf "$run_dir"
+mkdir -p "$run_dir"
+trap stop_background EXIT
+
+database="codex_e2e_$runtime"
+log "fresh database $database"
+psql_on postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database"
+
+log "building the native binaries and the suite"
+(cd "$ROOT" && cargo build --quiet --bin codex --bin db-fault-proxy && cargo test --quiet -p codex-e2e --no-run)
+
+DATABASE_URL="$(database_url_for "$database")" "$CARGO_TARGET_DIR/debug/codex" migrate
+
+proxy_port=15432
+control_port=15433
+start_background "$run_dir/fault-proxy.log" \
+  "$CARGO_TARGET_DIR/debug/db-fault-proxy" "127.0.0.1:$proxy_port" "$(database_host_port)" "127.0.0.1:$control_port"
+for _ in $(seq 1 50); do tcp_open 127.0.0.1 "$control_port" && break; sleep 0.1; done
+proxied_url="postgres://postgres:local@127.0.0.1:$proxy_port/$database"
+db_user_url=${DATABASE_URL#*://}
+case "$db_user_url" in *@*) proxied_url="postgres://${db_user_url%%@*}@127.0.0.1:$proxy_port/$database" ;; esac
+case "$proxied_url" in *://*:*@*) ;; *) proxied_url="postgres://${db_user_url%%@*}:local@127.0.0.1:$proxy_port/$database" ;; esac
+
+declare -A base_port=([auth]=69 [content]=1 [media]=2 [org]=71 [ecom]=72 [admin]=73 [identity]=74 [notifications]=75)
+if [ "$runtime" = native ]; then prefix=181; else prefix=182; fi
+port_of() { printf '%d' $((prefix * 100 + ${base_port[$1]})); }
+
+if [ "$runtime" = native ]; then
+  log "starting codex serve"
+  start_background "$run_dir/codex.log" env ENVIRONMENT=test LOG_FORMAT=text RUST_LOG=info \
+    DATABASE_URL="$proxied_url" DATA_DIR="$run_dir/data" \
+    AUTH_PORT="$(port_of auth)" CONTENT_PORT="$(port_of content)" MEDIA_PORT="$(port_of media)" \
+    ORG_PORT="$(port_of org)" ECOM_PORT="$(port_of ecom)" ADMIN_PORT="$(port_of admin)" \
+    IDENTITY_PORT="$(port_of identity)" NOTIFICATIONS_PORT="$(port_of notifications)" \
+    "$CARGO_TARGET_DIR/debug/codex" serve
+  for worker in "${WORKERS[@]}"; do wait_healthy "http://127.0.0.1:$(port_of "$worker")/health" 60 "$run_dir/codex.log"; done
+else
+  env_file=$("$ROOT/scripts/wasm-toolchain.sh")
+  # The toolchain's environment is for wrangler only: the suite itself is
+  # built and run with the native toolchain, as compiled above.
+  native_path=$PATH
+  # shellcheck disable=SC1090
+  . "$env_file"
+  for worker in "${WORKERS[@]}"; do
+    [ -f "$ROOT/workers/$worker/build/index.js" ] || die "workers/$worker is not built: run scripts/build-workers.sh"
+  done
+  log "starting the eight workers under wrangler dev"
+  for worker in "${WORKERS[@]}"; do
+    port=$(port_of "$worker")
+    start_background "$run_dir/wrangler-$worker.log" \
+      env CI=true CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE="$proxied_url" \
+      "$WRANGLER" dev --config "$ROOT/wrangler/$worker.toml" --ip 127.0.0.1 --port "$port" \
+      --inspector-port $((port + 1000)) --show-interactive-dev-session=false \
+      --persist-to "$run_dir/state" --var ENVIRONMENT:test --var LOG_FORMAT:text
+  done
+  export PATH=$native_path
+  unset RUSTC
+  for worker in "${WORKERS[@]}"; do
+    wait_healthy "http://127.0.0.1:$(port_of "$worker")/health" 120 "$run_dir/wrangler-$worker.log"
+  done
+fi
+
+for worker in "${WORKERS[@]}"; do
+  export "E2E_$(echo "$worker" | tr '[:lower:]' '[:upper:]')_URL=http://127.0.0.1:$(port_of "$worker")"
+done
+export E2E_ORIGIN="http://localhost:5173"
+export E2E_DB_FAULT_URL="http://127.0.0.1:$control_port"
+
+log "black-box suite against the $runtime runtime"
+(cd "$ROOT" && cargo test --quiet -p codex-e2e -- --test-threads 4)
