@@ -25,6 +25,11 @@ impl PgDatabase {
     /// Creates the pool without connecting: the service starts even while
     /// the database is down, and reports it through `/health`.
     pub fn connect_lazy(url: &str, max_connections: u32) -> Result<Self, DbError> {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(DbError::Query(
+                "DATABASE_URL must start with postgres:// or postgresql://".to_owned(),
+            ));
+        }
         let options: PgConnectOptions = url
             .parse()
             .map_err(|_| DbError::Query("DATABASE_URL is not a valid PostgreSQL URL".to_owned()))?;

@@ -159,16 +159,16 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let name = self.name.clone();
-        let database = Arc::clone(&self.database);
-        // Drop may run inside or outside a runtime: do the async clean-up on
-        // a thread of its own with a runtime of its own.
+        // The pool belongs to the test's runtime, which is blocked right here,
+        // so it cannot be closed from here: the database is dropped with
+        // FORCE instead, which ends its connections. The clean-up runs on a
+        // thread with a runtime of its own, as Drop may run inside a runtime.
         let cleanup = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("runtime for clean-up");
             runtime.block_on(async move {
-                database.close().await;
                 let mut admin = admin_connection().await;
                 drop_database(&mut admin, &name).await;
             });

@@ -1,0 +1,237 @@
+//! The native adapter against a real PostgreSQL, one fresh database per test.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use codex_database::native::PgDatabase;
+use codex_database::{Database, DbError, SqlValue};
+use codex_testkit::TestDatabase;
+use serde_json::json;
+use uuid::Uuid;
+
+const TABLE: &str = "CREATE TABLE sample (
+    id uuid PRIMARY KEY,
+    small smallint,
+    normal integer,
+    big bigint,
+    ratio double precision,
+    label varchar(20) UNIQUE,
+    note text CHECK (note <> 'forbidden'),
+    happened timestamptz,
+    local_time timestamp,
+    doc jsonb,
+    raw bytea,
+    flag boolean
+)";
+
+#[tokio::test]
+async fn every_value_type_round_trips_including_typed_nulls() {
+    let test = TestDatabase::new().await;
+    let db = test.database();
+    db.execute(TABLE, &[]).await.expect("create table");
+    let id = Uuid::new_v4();
+    let when = DateTime::<Utc>::from_timestamp(1_800_000_000, 123_000_000).expect("time");
+    let inserted = db
+        .execute(
+            "INSERT INTO sample VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[
+                id.into(),
+                7_i64.into(),
+                70_000_i64.into(),
+                i64::MAX.into(),
+                0.25_f64.into(),
+                "label".into(),
+                None::<String>.into(),
+                when.into(),
+                when.into(),
+                json!({"a": [1, 2]}).into(),
+                vec![0_u8, 255].into(),
+                true.into(),
+            ],
+        )
+        .await
+        .expect("insert");
+    assert_eq!(inserted, 1);
+
+    let row = db
+        .query_opt("SELECT * FROM sample WHERE id = $1", &[id.into()])
+        .await
+        .expect("select")
+        .expect("row");
+    assert_eq!(row.get::<Uuid>("id"), Ok(id));
+    assert_eq!(row.get::<i32>("small"), Ok(7));
+    assert_eq!(row.get::<i64>("normal"), Ok(70_000));
+    assert_eq!(row.get::<i64>("big"), Ok(i64::MAX));
+    assert_eq!(row.get::<f64>("ratio"), Ok(0.25));
+    assert_eq!(row.get::<String>("label"), Ok("label".to_owned()));
+    assert_eq!(row.get::<Option<String>>("note"), Ok(None));
+    assert_eq!(row.get::<DateTime<Utc>>("happened"), Ok(when));
+    assert_eq!(row.get::<DateTime<Utc>>("local_time"), Ok(when));
+    assert_eq!(
+        row.get::<serde_json::Value>("doc"),
+        Ok(json!({"a": [1, 2]}))
+    );
+    assert_eq!(row.get::<Vec<u8>>("raw"), Ok(vec![0, 255]));
+    assert_eq!(row.get::<bool>("flag"), Ok(true));
+}
+
+#[tokio::test]
+async fn constraint_violations_are_named_and_classified() {
+    let test = TestDatabase::new().await;
+    let db = test.database();
+    db.execute(TABLE, &[]).await.expect("create table");
+    let insert = "INSERT INTO sample (id, label, note) VALUES ($1, $2, $3)";
+    db.execute(
+        insert,
+        &[Uuid::new_v4().into(), "taken".into(), "ok".into()],
+    )
+    .await
+    .expect("first insert");
+
+    let duplicate = db
+        .execute(
+            insert,
+            &[Uuid::new_v4().into(), "taken".into(), "ok".into()],
+        )
+        .await
+        .expect_err("duplicate label");
+    assert!(
+        duplicate.is_unique_violation("sample_label_key"),
+        "{duplicate:?}"
+    );
+
+    let checked = db
+        .execute(
+            insert,
+            &[Uuid::new_v4().into(), "other".into(), "forbidden".into()],
+        )
+        .await
+        .expect_err("check constraint");
+    assert!(
+        matches!(checked, DbError::ConstraintViolation { .. }),
+        "{checked:?}"
+    );
+
+    let too_long = db
+        .execute(
+            insert,
+            &[Uuid::new_v4().into(), "x".repeat(21).into(), "ok".into()],
+        )
+        .await
+        .expect_err("varchar(20)");
+    assert!(
+        matches!(too_long, DbError::ConstraintViolation { .. }),
+        "{too_long:?}"
+    );
+
+    let bug = db.query("SELEC 1", &[]).await.expect_err("syntax error");
+    assert!(matches!(bug, DbError::Query(_)), "{bug:?}");
+}
+
+#[tokio::test]
+async fn transactions_commit_or_leave_nothing_behind() {
+    let test = TestDatabase::new().await;
+    let db = test.database();
+    db.execute(TABLE, &[]).await.expect("create table");
+    let count = |db: std::sync::Arc<PgDatabase>| async move {
+        db.query_opt("SELECT count(*) AS n FROM sample", &[])
+            .await
+            .expect("count")
+            .expect("row")
+            .get::<i64>("n")
+            .expect("n")
+    };
+
+    let mut tx = db.begin().await.expect("begin");
+    tx.execute(
+        "INSERT INTO sample (id) VALUES ($1)",
+        &[Uuid::new_v4().into()],
+    )
+    .await
+    .expect("insert");
+    tx.rollback().await.expect("rollback");
+    assert_eq!(count(db.clone()).await, 0);
+
+    let mut tx = db.begin().await.expect("begin");
+    tx.execute(
+        "INSERT INTO sample (id) VALUES ($1)",
+        &[Uuid::new_v4().into()],
+    )
+    .await
+    .expect("insert");
+    drop(tx);
+    assert_eq!(
+        count(db.clone()).await,
+        0,
+        "a dropped transaction rolls back"
+    );
+
+    let mut tx = db.begin().await.expect("begin");
+    tx.execute(
+        "INSERT INTO sample (id) VALUES ($1)",
+        &[Uuid::new_v4().into()],
+    )
+    .await
+    .expect("insert");
+    let seen_inside = tx
+        .query_opt("SELECT count(*) AS n FROM sample", &[])
+        .await
+        .expect("count")
+        .expect("row")
+        .get::<i64>("n");
+    assert_eq!(seen_inside, Ok(1));
+    assert_eq!(count(db.clone()).await, 0, "not visible before commit");
+    tx.commit().await.expect("commit");
+    assert_eq!(count(db).await, 1);
+}
+
+#[tokio::test]
+async fn the_updated_at_helper_moves_the_timestamp_on_update() {
+    let test = TestDatabase::new().await;
+    let db = test.database();
+    let row = db
+        .query_opt(
+            "INSERT INTO mail_outbox (to_address, from_address, subject, text_body, transport) \
+             VALUES ('a@example.com', 'b@example.com', 's', 't', 'outbox') \
+             RETURNING id, created_at, updated_at",
+            &[],
+        )
+        .await
+        .expect("insert")
+        .expect("row");
+    let id: Uuid = row.get("id").expect("id");
+    let created: DateTime<Utc> = row.get("created_at").expect("created");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let updated = db
+        .query_opt(
+            "UPDATE mail_outbox SET status = 'sent' WHERE id = $1 RETURNING updated_at",
+            &[SqlValue::from(id)],
+        )
+        .await
+        .expect("update")
+        .expect("row")
+        .get::<DateTime<Utc>>("updated_at")
+        .expect("updated_at");
+    assert!(updated > created, "{updated} should be after {created}");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_reported_unavailable_quickly() {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    let db = PgDatabase::connect_lazy("postgres://postgres@127.0.0.1:9/none", 1).expect("url");
+    let started = std::time::Instant::now();
+    let error = db.ping().await.expect_err("nothing listens there");
+    assert!(matches!(error, DbError::Unavailable(_)), "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_url_is_refused_without_echoing_it() {
+    let error =
+        PgDatabase::connect_lazy("mysql://user:secret@host/db", 1).expect_err("not postgres");
+    assert!(!error.to_string().contains("secret"), "{error}");
+}

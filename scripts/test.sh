@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The whole test suite, set-up included, from a fresh clone on a fresh machine:
+# formatting, clippy for native and wasm32, the native unit and integration
+# tests, the eight workers built to wasm with their sizes, and the black-box
+# suite against the native host and against the workers under wrangler dev.
+# Idempotent: tools are cached outside the repo (~/.cache/codex-tools).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+started=$SECONDS
+
+command -v cargo >/dev/null 2>&1 || die "Rust is not installed: see https://rustup.rs"
+command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
+ensure_postgres
+ensure_redis
+
+log "format"
+cargo fmt --all --check
+
+log "clippy (native)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+log "tests (native: unit and integration, against PostgreSQL and Redis)"
+cargo test --workspace --exclude codex-e2e
+
+log "wasm toolchain"
+env_file=$("$ROOT/scripts/wasm-toolchain.sh")
+
+log "clippy (wasm32)"
+packages=()
+for worker in "${WORKERS[@]}"; do packages+=(-p "codex-$worker"); done
+(
+  # shellcheck disable=SC1090
+  . "$env_file"
+  cargo clippy --quiet --target wasm32-unknown-unknown "${packages[@]}" -- -D warnings
+)
+
+log "workers (wasm32 release builds and size budget)"
+bash "$ROOT/scripts/build-workers.sh"
+
+log "black-box suite: native host"
+bash "$ROOT/scripts/e2e.sh" native
+
+log "black-box suite: eight workers under wrangler dev"
+bash "$ROOT/scripts/e2e.sh" workers
+
+log "all checks passed in $((SECONDS - started)) s"
