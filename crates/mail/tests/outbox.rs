@@ -1,0 +1,248 @@
+//! The outbox mailer against real PostgreSQL, delivering over real SMTP to an
+//! in-test SMTP server, and to a stand-in for Resend's API that checks each
+//! request as strictly as the real one.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use codex_config::Secret;
+use codex_mail::{
+    Email, MailError, Mailer, OutboxMailer, ResendDelivery, SmtpDelivery, read_outbox,
+};
+use codex_testkit::TestDatabase;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+fn email(to: &str, subject: &str) -> Email {
+    Email {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text: format!("Text of {subject}"),
+        html: Some(format!("<p>{subject}</p>")),
+    }
+}
+
+#[tokio::test]
+async fn without_a_transport_messages_are_kept_and_read_back_newest_first() {
+    let test = TestDatabase::new().await;
+    let mailer = OutboxMailer::new(test.database(), "Codex <no-reply@example.com>", None);
+    mailer
+        .send(&email("Reader@Example.com", "First"))
+        .await
+        .expect("send");
+    mailer
+        .send(&email("reader@example.com", "Second"))
+        .await
+        .expect("send");
+    mailer
+        .send(&email("someone-else@example.com", "Other"))
+        .await
+        .expect("send");
+
+    let messages = read_outbox(test.database().as_ref(), "READER@example.com", 10)
+        .await
+        .expect("read");
+    let subjects: Vec<&str> = messages.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(subjects, ["Second", "First"]);
+    assert_eq!(messages[0].status, "kept");
+    assert_eq!(messages[0].transport, "outbox");
+    assert_eq!(messages[0].html.as_deref(), Some("<p>Second</p>"));
+    assert_eq!(messages[0].from, "Codex <no-reply@example.com>");
+}
+
+#[tokio::test]
+async fn invalid_messages_are_refused_and_nothing_is_recorded() {
+    let test = TestDatabase::new().await;
+    let mailer = OutboxMailer::new(test.database(), "Codex <no-reply@example.com>", None);
+    let error = mailer
+        .send(&email("a@example.com", "Hi\r\nBcc: x@example.com"))
+        .await
+        .expect_err("injection");
+    assert!(matches!(error, MailError::Invalid(_)), "{error:?}");
+    assert!(
+        read_outbox(test.database().as_ref(), "a@example.com", 10)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+}
+
+/// A minimal SMTP server: accepts one message and hands its text over.
+async fn smtp_sink() -> (String, tokio::task::JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let task = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("accept");
+        let (read, mut write) = stream.into_split();
+        let mut lines = BufReader::new(read).lines();
+        write
+            .write_all(b"220 sink ready\r\n")
+            .await
+            .expect("greeting");
+        let mut message = String::new();
+        let mut in_data = false;
+        while let Ok(Some(line)) = lines.next_line().await {
+            if in_data {
+                if line == "." {
+                    // One message is all this sink takes; the client's pool
+                    // may keep the connection open, so stop here.
+                    write.write_all(b"250 queued\r\n").await.expect("queued");
+                    break;
+                } else {
+                    message.push_str(&line);
+                    message.push('\n');
+                }
+                continue;
+            }
+            let verb = line
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_ascii_uppercase();
+            let reply: &[u8] = match verb.as_str() {
+                "EHLO" | "HELO" => b"250 sink\r\n",
+                "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 ok\r\n",
+                "DATA" => {
+                    in_data = true;
+                    b"354 go on\r\n"
+                }
+                "QUIT" => {
+                    write.write_all(b"221 bye\r\n").await.expect("bye");
+                    break;
+                }
+                _ => b"502 not implemented\r\n",
+            };
+            write.write_all(reply).await.expect("reply");
+        }
+        message
+    });
+    (format!("smtp://{address}"), task)
+}
+
+#[tokio::test]
+async fn smtp_delivery_reaches_a_real_smtp_server_and_is_recorded_as_sent() {
+    let test = TestDatabase::new().await;
+    let (url, received) = smtp_sink().await;
+    let delivery = SmtpDelivery::new(&Secret::new(url)).expect("smtp url");
+    let mailer = OutboxMailer::new(
+        test.database(),
+        "Codex <no-reply@example.com>",
+        Some(Arc::new(delivery)),
+    );
+    mailer
+        .send(&email("buyer@example.com", "Your receipt"))
+        .await
+        .expect("send");
+    let message = received.await.expect("sink");
+    assert!(message.contains("Subject: Your receipt"), "{message}");
+    assert!(message.contains("To: buyer@example.com"), "{message}");
+    assert!(message.contains("Text of Your receipt"), "{message}");
+    let recorded = read_outbox(test.database().as_ref(), "buyer@example.com", 1)
+        .await
+        .expect("read");
+    assert_eq!(recorded[0].status, "sent");
+    assert_eq!(recorded[0].transport, "smtp");
+}
+
+type Received = Arc<Mutex<Vec<serde_json::Value>>>;
+
+/// Checks what Resend's `POST /emails` checks: the key, the JSON type and
+/// the required fields; records what it accepted.
+async fn resend_stand_in(api_key: &'static str) -> (String, Received) {
+    let received: Received = Arc::default();
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        "/emails",
+        post(
+            move |headers: HeaderMap, Json(body): Json<serde_json::Value>| {
+                let store = store.clone();
+                async move {
+                    let authorised = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v == format!("Bearer {api_key}"));
+                    if !authorised {
+                        return (
+                            StatusCode::UNAUTHORIZED,
+                            Json(serde_json::json!({"name": "missing_api_key"})),
+                        );
+                    }
+                    let to_ok = body["to"]
+                        .as_array()
+                        .is_some_and(|to| to.len() == 1 && to[0].is_string());
+                    let fields_ok = ["from", "subject", "text"]
+                        .iter()
+                        .all(|f| body[f].is_string());
+                    if !to_ok || !fields_ok {
+                        return (
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            Json(serde_json::json!({"name": "validation_error"})),
+                        );
+                    }
+                    store.lock().expect("lock").push(body);
+                    (
+                        StatusCode::OK,
+                        Json(serde_json::json!({"id": "49a3999c-0ce1-4ea6-ab68-afcd6dc2e794"})),
+                    )
+                }
+            },
+        ),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}"), received)
+}
+
+#[tokio::test]
+async fn resend_delivery_sends_the_api_request_resend_expects() {
+    let test = TestDatabase::new().await;
+    let (api_url, received) = resend_stand_in("re_live_key").await;
+    let delivery = ResendDelivery::new(Secret::new("re_live_key"), &api_url);
+    let mailer = OutboxMailer::new(
+        test.database(),
+        "Codex <no-reply@example.com>",
+        Some(Arc::new(delivery)),
+    );
+    mailer
+        .send(&email("fan@example.com", "Welcome"))
+        .await
+        .expect("send");
+    let body = received.lock().expect("lock")[0].clone();
+    assert_eq!(body["from"], "Codex <no-reply@example.com>");
+    assert_eq!(body["to"], serde_json::json!(["fan@example.com"]));
+    assert_eq!(body["subject"], "Welcome");
+    assert_eq!(body["html"], "<p>Welcome</p>");
+    let recorded = read_outbox(test.database().as_ref(), "fan@example.com", 1)
+        .await
+        .expect("read");
+    assert_eq!(
+        (recorded[0].status.as_str(), recorded[0].transport.as_str()),
+        ("sent", "resend")
+    );
+}
+
+#[tokio::test]
+async fn a_refused_delivery_is_reported_and_recorded_as_failed() {
+    let test = TestDatabase::new().await;
+    let (api_url, received) = resend_stand_in("re_live_key").await;
+    let delivery = ResendDelivery::new(Secret::new("re_wrong_key"), &api_url);
+    let mailer = OutboxMailer::new(
+        test.database(),
+        "Codex <no-reply@example.com>",
+        Some(Arc::new(delivery)),
+    );
+    let error = mailer
+        .send(&email("fan@example.com", "Welcome"))
+        .await
+        .expect_err("refused");
+    assert!(matches!(error, MailError::Delivery(_)), "{error:?}");
+    assert!(!error.to_string().contains("re_wrong_key"), "{error}");
+    assert!(received.lock().expect("lock").is_empty());
+    let recorded = read_outbox(test.database().as_ref(), "fan@example.com", 1)
+        .await
+        .expect("read");
+    assert_eq!(recorded[0].status, "failed");
+}
