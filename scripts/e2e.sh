@@ -59,6 +59,8 @@ else
   for worker in "${WORKERS[@]}"; do
     [ -f "$ROOT/workers/$worker/build/index.js" ] || die "workers/$worker is not built: run scripts/build-workers.sh"
   done
+  # One at a time: workers that share a persistence folder and start
+  # together can find its SQLite files locked.
   log "starting the eight workers under wrangler dev"
   for worker in "${WORKERS[@]}"; do
     port=$(port_of "$worker")
@@ -67,12 +69,10 @@ else
       "$WRANGLER" dev --config "$ROOT/wrangler/$worker.toml" --ip 127.0.0.1 --port "$port" \
       --inspector-port $((port + 1000)) --show-interactive-dev-session=false \
       --persist-to "$run_dir/state" --var ENVIRONMENT:test --var LOG_FORMAT:text
+    wait_healthy "http://127.0.0.1:$port/health" 120 "$run_dir/wrangler-$worker.log"
   done
   export PATH=$native_path
   unset RUSTC
-  for worker in "${WORKERS[@]}"; do
-    wait_healthy "http://127.0.0.1:$(port_of "$worker")/health" 120 "$run_dir/wrangler-$worker.log"
-  done
 fi
 
 for worker in "${WORKERS[@]}"; do

@@ -20,11 +20,11 @@ cargo fmt --all --check
 log "clippy (native)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-log "tests (native: unit and integration, against PostgreSQL and Redis)"
-cargo test --workspace --exclude codex-e2e
-
-log "wasm toolchain"
+log "wasm toolchain (also brings the S3 endpoint the storage tests use)"
 env_file=$("$ROOT/scripts/wasm-toolchain.sh")
+
+log "tests (native: unit and integration, against PostgreSQL, Redis and an S3 endpoint)"
+cargo test --workspace --exclude codex-e2e
 
 log "clippy (wasm32)"
 packages=()

@@ -66,6 +66,8 @@ pub trait Transaction: Send {
 /// now" rather than "this statement is wrong".
 pub(crate) fn sqlstate_is_unavailable(code: &str) -> bool {
     code.starts_with("08") // connection exception
+        || code.starts_with("28") // the server refused our credentials
+        || code == "3D000" // the database does not exist (yet)
         || code.starts_with("57P") // operator intervention: shutdown, cannot connect now
         || code == "53300" // too many connections
 }

@@ -54,7 +54,13 @@ pub async fn serve(
             // The setting's name goes to the log for the operator; the
             // client sees the generic configuration error.
             worker::console_error!("{} cannot start: {}", service.name, setting);
-            return Ok(ApiError::configuration(&setting.to_string()).into_response());
+            let mut response = ApiError::configuration(&setting.to_string()).into_response();
+            let headers = response.headers_mut();
+            crate::layers::insert_security_headers(headers, true);
+            if let Ok(id) = axum::http::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+                headers.insert(crate::layers::REQUEST_ID, id);
+            }
+            return Ok(response);
         }
     };
     let app = crate::app(routes, state);

@@ -93,7 +93,15 @@ pub async fn security_headers(
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+    insert_security_headers(
+        response.headers_mut(),
+        state.config().environment.is_production(),
+    );
+    response
+}
+
+/// Puts the contract's security headers on `headers`, with HSTS when `hsts`.
+pub fn insert_security_headers(headers: &mut axum::http::HeaderMap, hsts: bool) {
     for (name, value) in [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -106,13 +114,12 @@ pub async fn security_headers(
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }
-    if state.config().environment.is_production() {
+    if hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
         );
     }
-    response
 }
 
 /// CORS for the configured origins, with credentials. A request from any

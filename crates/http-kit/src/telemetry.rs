@@ -6,16 +6,36 @@
 //! addresses. Request spans carry the route template, not the raw path.
 
 use codex_config::{Config, LogFormat};
-use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber once; later calls do nothing.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn init(config: &Config) {
+    use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
-    #[cfg(target_arch = "wasm32")]
-    let builder = builder
+    let _ = match config.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Installs the global subscriber once; later calls do nothing. Workers get
+/// a level filter only (the first level named in the filter, e.g. `debug`
+/// in `codex=debug,info`): per-target filtering would add a regex engine to
+/// every worker's wasm.
+#[cfg(target_arch = "wasm32")]
+pub fn init(config: &Config) {
+    use tracing_subscriber::filter::LevelFilter;
+    let level = config
+        .log_filter
+        .split([',', '='])
+        .find_map(|part| part.trim().parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_target(false)
         .without_time()
         .with_ansi(false)
         .with_writer(console::ConsoleWriter::default);

@@ -2,8 +2,9 @@
 //! (R2 included), in plain Rust so that it runs on Workers as well.
 //!
 //! Path-style URLs only (`{endpoint}/{bucket}/{key}`), `host` as the one
-//! signed header, `UNSIGNED-PAYLOAD`. Checked against aws-sdk-s3's own
-//! presigner and against a real S3 endpoint in the tests.
+//! signed header, `UNSIGNED-PAYLOAD`. The tests check it against aws-sdk-s3's
+//! own presigner (`tests/sigv4_matches_the_sdk.rs`) and against a real,
+//! signature-checking S3 endpoint (`tests/real_s3_endpoint.rs`).
 
 use std::time::Duration;
 
