@@ -169,6 +169,10 @@ impl LocalPostgres {
 }
 
 fn run(command: &mut Command, step: &'static str) -> Result<(), LocalPostgresError> {
+    // A process group of its own: a Ctrl-C in the terminal reaches `codex`,
+    // which then stops the server cleanly, and not the server directly.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
     let output = command.output().map_err(|e| LocalPostgresError::Failed {
         step,
         detail: e.to_string(),
@@ -176,9 +180,13 @@ fn run(command: &mut Command, step: &'static str) -> Result<(), LocalPostgresErr
     if output.status.success() {
         Ok(())
     } else {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stdout = String::from_utf8_lossy(&output.stdout);
         Err(LocalPostgresError::Failed {
             step,
-            detail: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            detail: format!("{} {}", stderr.trim(), stdout.trim())
+                .trim()
+                .to_owned(),
         })
     }
 }
