@@ -8,6 +8,7 @@
 //! this adapter, and nowhere else.
 
 use std::error::Error as StdError;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::BytesMut;
@@ -23,8 +24,9 @@ use crate::{Database, DbError, Row, SqlValue, Transaction};
 pub struct HyperdriveDatabase {
     env: Env,
     binding: &'static str,
-    /// One connection for statements outside transactions, opened on first use.
-    shared: Mutex<Option<tokio_postgres::Client>>,
+    /// One connection for statements outside transactions, opened on first
+    /// use and again after it breaks.
+    shared: Mutex<Option<Arc<tokio_postgres::Client>>>,
 }
 
 impl HyperdriveDatabase {
@@ -33,6 +35,18 @@ impl HyperdriveDatabase {
             env,
             binding,
             shared: Mutex::new(None),
+        }
+    }
+
+    async fn shared_client(&self) -> Result<Arc<tokio_postgres::Client>, DbError> {
+        let mut shared = self.shared.lock().await;
+        match shared.as_ref() {
+            Some(client) if !client.is_closed() => Ok(Arc::clone(client)),
+            _ => {
+                let client = Arc::new(self.connect().await?);
+                *shared = Some(Arc::clone(&client));
+                Ok(client)
+            }
         }
     }
 
@@ -66,36 +80,14 @@ impl HyperdriveDatabase {
 #[async_trait]
 impl Database for HyperdriveDatabase {
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, DbError> {
-        SendFuture::new(async move {
-            let mut shared = self.shared.lock().await;
-            if shared
-                .as_ref()
-                .is_none_or(tokio_postgres::Client::is_closed)
-            {
-                *shared = Some(self.connect().await?);
-            }
-            let client = shared
-                .as_ref()
-                .ok_or_else(|| DbError::Unavailable("no connection".to_owned()))?;
-            run_query(client, sql, params).await
-        })
-        .await
+        SendFuture::new(async move { run_query(&*self.shared_client().await?, sql, params).await })
+            .await
     }
 
     async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
-        SendFuture::new(async move {
-            let mut shared = self.shared.lock().await;
-            if shared
-                .as_ref()
-                .is_none_or(tokio_postgres::Client::is_closed)
-            {
-                *shared = Some(self.connect().await?);
-            }
-            let client = shared
-                .as_ref()
-                .ok_or_else(|| DbError::Unavailable("no connection".to_owned()))?;
-            run_execute(client, sql, params).await
-        })
+        SendFuture::new(
+            async move { run_execute(&*self.shared_client().await?, sql, params).await },
+        )
         .await
     }
 

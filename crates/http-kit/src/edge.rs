@@ -40,6 +40,22 @@ impl Source for WorkerVars<'_> {
     }
 }
 
+/// Declares a worker's `#[event(fetch)]` entry point: `serve` with the
+/// worker's service identity and routes. Used once in each worker crate.
+#[macro_export]
+macro_rules! workers_entry_point {
+    ($service:expr, $routes:path) => {
+        #[worker::event(fetch)]
+        async fn fetch(
+            request: worker::HttpRequest,
+            env: worker::Env,
+            _context: worker::Context,
+        ) -> worker::Result<axum::http::Response<axum::body::Body>> {
+            $crate::edge::serve(request, &env, $service, $routes()).await
+        }
+    };
+}
+
 /// Answers one request with `routes` wrapped in the shared behaviour.
 pub async fn serve(
     request: HttpRequest,

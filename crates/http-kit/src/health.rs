@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::SecondsFormat;
-use codex_clock::with_timeout;
+use codex_clock::{TimedOut, with_timeout};
 use serde::Serialize;
 
 use crate::AppState;
@@ -38,33 +38,28 @@ pub struct HealthReport {
     pub checks: Checks,
 }
 
+/// A check's status, logging why it failed.
+fn outcome<E: std::fmt::Display>(check: &str, result: Result<Result<(), E>, TimedOut>) -> Status {
+    match result {
+        Ok(Ok(())) => Status::Healthy,
+        Ok(Err(error)) => {
+            tracing::warn!(check, %error, "health check failed");
+            Status::Unhealthy
+        }
+        Err(TimedOut) => {
+            tracing::warn!(check, "health check timed out");
+            Status::Unhealthy
+        }
+    }
+}
+
 pub async fn health(State(state): State<AppState>) -> Response {
     let clock = state.clock();
     let database = with_timeout(clock, CHECK_TIMEOUT, state.database().ping());
     let kv = with_timeout(clock, CHECK_TIMEOUT, state.kv().ping());
     let (database, kv) = futures::join!(database, kv);
-    let database = match database {
-        Ok(Ok(())) => Status::Healthy,
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "health: database check failed");
-            Status::Unhealthy
-        }
-        Err(_) => {
-            tracing::warn!("health: database check timed out");
-            Status::Unhealthy
-        }
-    };
-    let kv = match kv {
-        Ok(Ok(())) => Status::Healthy,
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "health: key-value check failed");
-            Status::Unhealthy
-        }
-        Err(_) => {
-            tracing::warn!("health: key-value check timed out");
-            Status::Unhealthy
-        }
-    };
+    let database = outcome("database", database);
+    let kv = outcome("key-value store", kv);
     let status = if database == Status::Healthy && kv == Status::Healthy {
         Status::Healthy
     } else {

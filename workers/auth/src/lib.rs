@@ -22,11 +22,4 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[cfg(target_arch = "wasm32")]
-#[worker::event(fetch)]
-async fn fetch(
-    request: worker::HttpRequest,
-    env: worker::Env,
-    _context: worker::Context,
-) -> worker::Result<axum::http::Response<axum::body::Body>> {
-    codex_http_kit::edge::serve(request, &env, SERVICE, routes()).await
-}
+codex_http_kit::workers_entry_point!(SERVICE, routes);
