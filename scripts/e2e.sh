@@ -22,7 +22,8 @@ log "fresh database $database"
 psql_on postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database"
 
 log "building the native binaries and the suite"
-(cd "$ROOT" && cargo build --quiet --bin codex --bin db-fault-proxy && cargo test --quiet -p codex-e2e --no-run)
+(cd "$ROOT" && cargo build --quiet --bin codex --bin db-fault-proxy --bin resend-stand-in \
+  && cargo test --quiet -p codex-e2e --no-run)
 
 DATABASE_URL="$(database_url_for "$database")" "$CARGO_TARGET_DIR/debug/codex" migrate
 
@@ -31,6 +32,14 @@ control_port=15433
 start_background "$run_dir/fault-proxy.log" \
   "$CARGO_TARGET_DIR/debug/db-fault-proxy" "127.0.0.1:$proxy_port" "$(database_host_port)" "127.0.0.1:$control_port"
 for _ in $(seq 1 50); do tcp_open 127.0.0.1 "$control_port" && break; sleep 0.1; done
+
+# Mail leaves through the Resend delivery (reqwest natively, fetch on
+# Workers) to a local stand-in that checks requests as Resend does.
+mail_api_port=15434
+mail_api_key="re_e2e_$(date +%s)"
+start_background "$run_dir/resend-stand-in.log" \
+  "$CARGO_TARGET_DIR/debug/resend-stand-in" "127.0.0.1:$mail_api_port" "$mail_api_key"
+for _ in $(seq 1 50); do tcp_open 127.0.0.1 "$mail_api_port" && break; sleep 0.1; done
 proxied_url="postgres://postgres:local@127.0.0.1:$proxy_port/$database"
 db_user_url=${DATABASE_URL#*://}
 case "$db_user_url" in *@*) proxied_url="postgres://${db_user_url%%@*}@127.0.0.1:$proxy_port/$database" ;; esac
@@ -44,6 +53,7 @@ if [ "$runtime" = native ]; then
   log "starting codex serve"
   start_background "$run_dir/codex.log" env ENVIRONMENT=test LOG_FORMAT=text RUST_LOG=info \
     DATABASE_URL="$proxied_url" DATA_DIR="$run_dir/data" \
+    RESEND_API_KEY="$mail_api_key" RESEND_API_URL="http://127.0.0.1:$mail_api_port" \
     AUTH_PORT="$(port_of auth)" CONTENT_PORT="$(port_of content)" MEDIA_PORT="$(port_of media)" \
     ORG_PORT="$(port_of org)" ECOM_PORT="$(port_of ecom)" ADMIN_PORT="$(port_of admin)" \
     IDENTITY_PORT="$(port_of identity)" NOTIFICATIONS_PORT="$(port_of notifications)" \
@@ -68,7 +78,8 @@ else
       env CI=true CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE="$proxied_url" \
       "$WRANGLER" dev --config "$ROOT/wrangler/$worker.toml" --ip 127.0.0.1 --port "$port" \
       --inspector-port $((port + 1000)) --show-interactive-dev-session=false \
-      --persist-to "$run_dir/state" --var ENVIRONMENT:test --var LOG_FORMAT:text
+      --persist-to "$run_dir/state" --var ENVIRONMENT:test --var LOG_FORMAT:text \
+      --var "RESEND_API_KEY:$mail_api_key" --var "RESEND_API_URL:http://127.0.0.1:$mail_api_port"
     wait_healthy "http://127.0.0.1:$port/health" 120 "$run_dir/wrangler-$worker.log"
   done
   export PATH=$native_path
@@ -80,6 +91,7 @@ for worker in "${WORKERS[@]}"; do
 done
 export E2E_ORIGIN="http://localhost:5173"
 export E2E_DB_FAULT_URL="http://127.0.0.1:$control_port"
+export E2E_MAIL_API_URL="http://127.0.0.1:$mail_api_port"
 
 log "black-box suite against the $runtime runtime"
 (cd "$ROOT" && cargo test --quiet -p codex-e2e -- --test-threads 4)

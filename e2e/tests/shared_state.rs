@@ -1,5 +1,5 @@
-//! Every service reaches the same database, mail outbox, key-value store and
-//! object store: on the native host because they share one process, on
+//! Every service reaches the same database, mail outbox (and mail delivery),
+//! key-value store and object store: on the native host because they share one process, on
 //! Workers because the eight workers share Hyperdrive's database and one
 //! local persistence folder for KV and R2. Written through one service, read
 //! through another.
@@ -46,7 +46,8 @@ async fn mail_sent_by_one_service_is_in_the_outbox_another_reads() {
     assert_eq!(entries[0]["to"], address.as_str());
     assert_eq!(entries[0]["text"], "Hello there");
     assert!(entries[0]["html"].is_null(), "typed NULL read back: {body}");
-    assert_eq!(entries[0]["status"], "kept");
+    assert_eq!(entries[0]["status"], "sent", "{body}");
+    assert_eq!(entries[0]["transport"], "resend");
     assert!(uuid::Uuid::parse_str(entries[0]["id"].as_str().unwrap_or_default()).is_ok());
     assert!(
         entries[0]["createdAt"]
