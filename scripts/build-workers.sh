@@ -16,6 +16,15 @@ log "compiling the eight workers for wasm32"
 budget=$((1024 * 1024))
 failed=0
 for worker in "${WORKERS[@]}"; do
+  # worker-build (wasm-bindgen, wasm-opt, esbuild) is skipped when its output
+  # is newer than the wasm cargo just produced (cargo leaves that untouched
+  # when nothing changed).
+  compiled="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/codex_$worker.wasm"
+  built="$ROOT/workers/$worker/build/index_bg.wasm"
+  if [ -f "$built" ] && [ -f "$ROOT/workers/$worker/build/index.js" ] && [ "$built" -nt "$compiled" ]; then
+    log "worker-build: $worker is up to date"
+    continue
+  fi
   log "worker-build: $worker"
   (cd "$ROOT/workers/$worker" && worker-build --release >"$CARGO_TARGET_DIR/worker-build-$worker.log" 2>&1) \
     || { tail -n 30 "$CARGO_TARGET_DIR/worker-build-$worker.log" >&2; die "worker-build failed for $worker"; }
