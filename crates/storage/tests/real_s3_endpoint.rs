@@ -24,7 +24,18 @@ struct Endpoint {
 
 impl Drop for Endpoint {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // The endpoint runs workerd as a child of node, in a process group
+        // of its own: ending the group ends both (killing node alone would
+        // leave workerd behind).
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        for _ in 0..50 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.wait();
     }
 }
@@ -47,7 +58,9 @@ fn start_endpoint() -> Endpoint {
         modules.display()
     );
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/s3-endpoint.cjs");
-    let mut child = Command::new(node)
+    let mut command = Command::new(node);
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
         .arg(script)
         .arg("0")
         .env("NODE_PATH", &modules)
