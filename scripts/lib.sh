@@ -44,7 +44,12 @@ ensure_postgres() {
   fi
   [ -n "$bin" ] || bin=$(dirname "$(command -v initdb)")
   local data="$TOOLS_DIR/test-postgres" port=54330 run=()
-  if [ "$(id -u)" -eq 0 ]; then run=(runuser -u postgres --); fi
+  if [ "$(id -u)" -eq 0 ]; then
+    # PostgreSQL refuses to run as root: run it as `postgres`, in a folder
+    # that user can reach (root's home usually is not).
+    run=(runuser -u postgres --)
+    data=/var/tmp/codex-test-postgres
+  fi
   if [ ! -f "$data/PG_VERSION" ]; then
     log "creating a throwaway PostgreSQL cluster for the tests"
     mkdir -p "$data"
