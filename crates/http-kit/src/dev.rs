@@ -16,18 +16,17 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
 use axum::routing::{get, post};
 use codex_errors::ApiError;
 use codex_mail::{Email, MailError, read_outbox};
-use codex_storage::StorageError;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
 use crate::extract::{Json, Path, Query};
-use crate::respond::{Data, no_content};
+use crate::respond::{self, Data, no_content};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -182,13 +181,6 @@ async fn kv_get(
     Ok(Data(json!({ "key": key, "value": value })))
 }
 
-fn storage_error(error: StorageError) -> ApiError {
-    match error {
-        StorageError::InvalidKey(reason) => ApiError::invalid_fields([("key", reason)]),
-        other => ApiError::internal(other),
-    }
-}
-
 async fn object_put(
     State(state): State<AppState>,
     Path(key): Path<String>,
@@ -202,8 +194,7 @@ async fn object_put(
     state
         .objects()
         .put(&format!("dev/{key}"), body.to_vec(), content_type)
-        .await
-        .map_err(storage_error)?;
+        .await?;
     Ok(no_content())
 }
 
@@ -215,12 +206,7 @@ async fn object_get(
     let object = state
         .objects()
         .get(&format!("dev/{key}"))
-        .await
-        .map_err(storage_error)?
+        .await?
         .ok_or_else(|| ApiError::not_found("Object not found"))?;
-    let content_type = object
-        .content_type
-        .and_then(|value| HeaderValue::from_str(&value).ok())
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok(([(header::CONTENT_TYPE, content_type)], object.bytes).into_response())
+    Ok(respond::object(object))
 }

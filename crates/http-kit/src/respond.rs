@@ -2,7 +2,7 @@
 //! for a page of things, an empty 204 for nothing.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use codex_validation::{Page, Pagination};
 use serde::Serialize;
@@ -45,6 +45,16 @@ impl<T: Serialize> IntoResponse for List<T> {
     fn into_response(self) -> Response {
         Json(json!({ "items": self.items, "pagination": self.pagination })).into_response()
     }
+}
+
+/// 200 with a stored object's bytes and content type
+/// (`application/octet-stream` when it has none).
+pub fn object(object: codex_storage::StoredObject) -> Response {
+    let content_type = object
+        .content_type
+        .and_then(|value| HeaderValue::from_str(&value).ok())
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    ([(header::CONTENT_TYPE, content_type)], object.bytes).into_response()
 }
 
 /// 204 with an empty body.

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
 use codex_errors::ApiError;
-use codex_http_kit::AppState;
 use codex_http_kit::extract::{Path, Query};
-use codex_storage::{LocalFolderStore, Method, ObjectStore, StorageError};
+use codex_http_kit::{AppState, respond};
+use codex_storage::{LocalFolderStore, Method, ObjectStore};
 use serde::Deserialize;
 
 /// The largest object a signed PUT accepts here (local development only).
@@ -33,43 +33,22 @@ struct Signed {
     signature: String,
 }
 
-fn refused(error: &StorageError) -> ApiError {
-    match error {
-        StorageError::Expired => ApiError::forbidden("This link has expired"),
-        StorageError::BadSignature => ApiError::forbidden("This link is not valid"),
-        StorageError::InvalidKey(_) => ApiError::validation("Invalid object key"),
-        other => ApiError::internal(other),
-    }
-}
-
 async fn download(
     Extension(store): Extension<Arc<LocalFolderStore>>,
     Path(key): Path<String>,
     Query(signed): Query<Signed>,
 ) -> Result<Response, ApiError> {
-    store
-        .verify(Method::Get, &key, signed.expires, &signed.signature)
-        .map_err(|e| refused(&e))?;
+    store.verify(Method::Get, &key, signed.expires, &signed.signature)?;
     let object = store
         .get(&key)
-        .await
-        .map_err(|e| refused(&e))?
+        .await?
         .ok_or_else(|| ApiError::not_found("Object not found"))?;
-    let content_type = object
-        .content_type
-        .and_then(|value| HeaderValue::from_str(&value).ok())
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, max-age=60"),
-            ),
-        ],
-        object.bytes,
-    )
-        .into_response())
+    let mut response = respond::object(object);
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=60"),
+    );
+    Ok(response)
 }
 
 async fn upload(
@@ -79,15 +58,10 @@ async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    store
-        .verify(Method::Put, &key, signed.expires, &signed.signature)
-        .map_err(|e| refused(&e))?;
+    store.verify(Method::Put, &key, signed.expires, &signed.signature)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    store
-        .put(&key, body.to_vec(), content_type)
-        .await
-        .map_err(|e| refused(&e))?;
+    store.put(&key, body.to_vec(), content_type).await?;
     Ok(StatusCode::OK)
 }

@@ -46,6 +46,20 @@ pub enum StorageError {
     Unavailable(String),
 }
 
+/// The mapping onto the HTTP contract: a bad key is the client's mistake,
+/// an expired or tampered signed URL is refused, anything else is ours.
+impl From<StorageError> for codex_errors::ApiError {
+    fn from(error: StorageError) -> Self {
+        use codex_errors::ApiError;
+        match error {
+            StorageError::InvalidKey(reason) => ApiError::invalid_fields([("key", reason)]),
+            StorageError::Expired => ApiError::forbidden("This link has expired"),
+            StorageError::BadSignature => ApiError::forbidden("This link is not valid"),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 /// An object as read back from the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredObject {

@@ -47,12 +47,13 @@ impl LocalFolderStore {
         Ok(self.root.join(key))
     }
 
-    fn signature(&self, method: Method, key: &str, expires: i64) -> Vec<u8> {
+    /// The MAC of a signed URL: method, key and expiry, keyed with our secret.
+    fn url_mac(&self, method: Method, key: &str, expires: i64) -> Hmac<Sha256> {
         let mut mac =
             <Hmac<Sha256> as KeyInit>::new_from_slice(self.signing_key.expose().as_bytes())
                 .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(format!("{}\n{key}\n{expires}", method.as_str()).as_bytes());
-        mac.finalize().into_bytes().to_vec()
+        mac
     }
 
     /// Checks a signed URL's parameters: not expired, and signed by us for
@@ -69,11 +70,8 @@ impl LocalFolderStore {
             return Err(StorageError::Expired);
         }
         let signature = hex::decode(signature_hex).map_err(|_| StorageError::BadSignature)?;
-        let mut mac =
-            <Hmac<Sha256> as KeyInit>::new_from_slice(self.signing_key.expose().as_bytes())
-                .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-        mac.update(format!("{}\n{key}\n{expires}", method.as_str()).as_bytes());
-        mac.verify_slice(&signature)
+        self.url_mac(method, key, expires)
+            .verify_slice(&signature)
             .map_err(|_| StorageError::BadSignature)
     }
 }
@@ -190,7 +188,7 @@ impl ObjectStore for LocalFolderStore {
         let expires_in =
             i64::try_from(expires_in.as_secs()).map_err(|_| StorageError::ExpiryTooLong)?;
         let expires = self.clock.now().timestamp() + expires_in;
-        let signature = hex::encode(self.signature(method, key, expires));
+        let signature = hex::encode(self.url_mac(method, key, expires).finalize().into_bytes());
         Ok(format!(
             "{}/{key}?expires={expires}&signature={signature}",
             self.public_base_url
