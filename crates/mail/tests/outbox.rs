@@ -1,17 +1,15 @@
 //! The outbox mailer against real PostgreSQL, delivering over real SMTP to an
-//! in-test SMTP server, and to a stand-in for Resend's API that checks each
-//! request as strictly as the real one.
+//! in-test SMTP server, and to the Resend stand-in (`codex_testkit::resend`),
+//! which checks each request as strictly as the real API.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use axum::Json;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use codex_config::Secret;
 use codex_mail::{
     Email, MailError, Mailer, OutboxMailer, ResendDelivery, SmtpDelivery, read_outbox,
 };
 use codex_testkit::TestDatabase;
+use codex_testkit::resend::StandIn;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -146,54 +144,11 @@ async fn smtp_delivery_reaches_a_real_smtp_server_and_is_recorded_as_sent() {
     assert_eq!(recorded[0].transport, "smtp");
 }
 
-type Received = Arc<Mutex<Vec<serde_json::Value>>>;
-
-/// Checks what Resend's `POST /emails` checks: the key, the JSON type and
-/// the required fields; records what it accepted.
-async fn resend_stand_in(api_key: &'static str) -> (String, Received) {
-    let received: Received = Arc::default();
-    let store = received.clone();
-    let app = axum::Router::new().route(
-        "/emails",
-        post(
-            move |headers: HeaderMap, Json(body): Json<serde_json::Value>| {
-                let store = store.clone();
-                async move {
-                    let authorised = headers
-                        .get("authorization")
-                        .and_then(|v| v.to_str().ok())
-                        .is_some_and(|v| v == format!("Bearer {api_key}"));
-                    if !authorised {
-                        return (
-                            StatusCode::UNAUTHORIZED,
-                            Json(serde_json::json!({"name": "missing_api_key"})),
-                        );
-                    }
-                    let to_ok = body["to"]
-                        .as_array()
-                        .is_some_and(|to| to.len() == 1 && to[0].is_string());
-                    let fields_ok = ["from", "subject", "text"]
-                        .iter()
-                        .all(|f| body[f].is_string());
-                    if !to_ok || !fields_ok {
-                        return (
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            Json(serde_json::json!({"name": "validation_error"})),
-                        );
-                    }
-                    store.lock().expect("lock").push(body);
-                    (
-                        StatusCode::OK,
-                        Json(serde_json::json!({"id": "49a3999c-0ce1-4ea6-ab68-afcd6dc2e794"})),
-                    )
-                }
-            },
-        ),
-    );
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{address}"), received)
+/// The shared Resend stand-in, which checks each request as the API does.
+async fn resend_stand_in(api_key: &str) -> (String, StandIn) {
+    let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let (stand_in, address) = StandIn::start(any, api_key).await.expect("stand-in");
+    (format!("http://{address}"), stand_in)
 }
 
 #[tokio::test]
@@ -210,7 +165,7 @@ async fn resend_delivery_sends_the_api_request_resend_expects() {
         .send(&email("fan@example.com", "Welcome"))
         .await
         .expect("send");
-    let body = received.lock().expect("lock")[0].clone();
+    let body = received.received_by("fan@example.com")[0].clone();
     assert_eq!(body["from"], "Codex <no-reply@example.com>");
     assert_eq!(body["to"], serde_json::json!(["fan@example.com"]));
     assert_eq!(body["subject"], "Welcome");
@@ -240,7 +195,7 @@ async fn a_refused_delivery_is_reported_and_recorded_as_failed() {
         .expect_err("refused");
     assert!(matches!(error, MailError::Delivery(_)), "{error:?}");
     assert!(!error.to_string().contains("re_wrong_key"), "{error}");
-    assert!(received.lock().expect("lock").is_empty());
+    assert!(received.received_by("fan@example.com").is_empty());
     let recorded = read_outbox(test.database().as_ref(), "fan@example.com", 1)
         .await
         .expect("read");
