@@ -40,10 +40,9 @@ mail_api_key="re_e2e_$(date +%s)"
 start_background "$run_dir/resend-stand-in.log" \
   "$CARGO_TARGET_DIR/debug/resend-stand-in" "127.0.0.1:$mail_api_port" "$mail_api_key"
 for _ in $(seq 1 50); do tcp_open 127.0.0.1 "$mail_api_port" && break; sleep 0.1; done
-proxied_url="postgres://postgres:local@127.0.0.1:$proxy_port/$database"
-db_user_url=${DATABASE_URL#*://}
-case "$db_user_url" in *@*) proxied_url="postgres://${db_user_url%%@*}@127.0.0.1:$proxy_port/$database" ;; esac
-case "$proxied_url" in *://*:*@*) ;; *) proxied_url="postgres://${db_user_url%%@*}:local@127.0.0.1:$proxy_port/$database" ;; esac
+user=${DATABASE_URL#*://}
+case "$user" in *@*) user=${user%%@*} ;; *) user=postgres ;; esac
+proxied_url=$(with_password "postgres://$user@127.0.0.1:$proxy_port/$database")
 
 declare -A base_port=([auth]=69 [content]=1 [media]=2 [org]=71 [ecom]=72 [admin]=73 [identity]=74 [notifications]=75)
 if [ "$runtime" = native ]; then prefix=181; else prefix=182; fi
@@ -69,18 +68,11 @@ else
   for worker in "${WORKERS[@]}"; do
     [ -f "$ROOT/workers/$worker/build/index.js" ] || die "workers/$worker is not built: run scripts/build-workers.sh"
   done
-  # One at a time: workers that share a persistence folder and start
-  # together can find its SQLite files locked.
   log "starting the eight workers under wrangler dev"
   for worker in "${WORKERS[@]}"; do
-    port=$(port_of "$worker")
-    start_background "$run_dir/wrangler-$worker.log" \
-      env CI=true CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE="$proxied_url" \
-      "$WRANGLER" dev --config "$ROOT/wrangler/$worker.toml" --ip 127.0.0.1 --port "$port" \
-      --inspector-port $((port + 1000)) --show-interactive-dev-session=false \
-      --persist-to "$run_dir/state" --var ENVIRONMENT:test --var LOG_FORMAT:text \
+    start_worker "$worker" "$(port_of "$worker")" "$run_dir/state" "$run_dir/wrangler-$worker.log" \
+      "$proxied_url" --var ENVIRONMENT:test --var LOG_FORMAT:text \
       --var "RESEND_API_KEY:$mail_api_key" --var "RESEND_API_URL:http://127.0.0.1:$mail_api_port"
-    wait_healthy "http://127.0.0.1:$port/health" 120 "$run_dir/wrangler-$worker.log"
   done
   export PATH=$native_path
   unset RUSTC

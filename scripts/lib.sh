@@ -119,6 +119,27 @@ stop_background() {
   BACKGROUND_GROUPS=()
 }
 
+# URL with the password `local` added when it has none: wrangler refuses a
+# Hyperdrive connection string without one, even where the server trusts.
+with_password() {
+  case "$1" in *://*:*@*) printf '%s' "$1" ;; *) printf '%s' "${1/@/:local@}" ;; esac
+}
+
+# Starts one worker under `wrangler dev` ($WRANGLER, from the toolchain's
+# env file) and waits for its /health: start_worker WORKER PORT STATE_DIR
+# LOGFILE DATABASE_URL [more wrangler arguments]. Start workers one at a
+# time: workers sharing a state folder that start together can find its
+# SQLite files locked.
+start_worker() {
+  local worker=$1 port=$2 state=$3 logfile=$4 database_url=$5
+  shift 5
+  start_background "$logfile" \
+    env CI=true CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE="$(with_password "$database_url")" \
+    "$WRANGLER" dev --config "$ROOT/wrangler/$worker.toml" --ip 127.0.0.1 --port "$port" \
+    --inspector-port $((port + 1000)) --show-interactive-dev-session=false --persist-to "$state" "$@"
+  wait_healthy "http://127.0.0.1:$port/health" 120 "$logfile"
+}
+
 # Waits until URL answers 200, or fails after $2 seconds showing the log $3.
 wait_healthy() {
   local url=$1 timeout=$2 logfile=${3:-}

@@ -15,7 +15,6 @@ if ! psql_on postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'codex'" |
 fi
 database_url=$(database_url_for codex)
 DATABASE_URL="$database_url" "$CARGO_TARGET_DIR/debug/codex" migrate
-case "$database_url" in *://*:*@*) ;; *) database_url=${database_url/@/:local@} ;; esac
 
 env_file=$("$ROOT/scripts/wasm-toolchain.sh")
 # shellcheck disable=SC1090
@@ -23,15 +22,9 @@ env_file=$("$ROOT/scripts/wasm-toolchain.sh")
 trap stop_background EXIT INT TERM
 mkdir -p .wrangler/logs
 declare -A ports=([auth]=42069 [content]=4001 [media]=4002 [org]=42071 [ecom]=42072 [admin]=42073 [identity]=42074 [notifications]=42075)
-# One at a time: workers sharing a persistence folder that start together
-# can find its SQLite files locked.
 for worker in "${WORKERS[@]}"; do
   port=${ports[$worker]}
-  start_background ".wrangler/logs/$worker.log" \
-    env CI=true CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE="$database_url" \
-    "$WRANGLER" dev --config "wrangler/$worker.toml" --ip 127.0.0.1 --port "$port" \
-    --inspector-port $((port + 1000)) --show-interactive-dev-session=false --persist-to .wrangler/state
-  wait_healthy "http://127.0.0.1:$port/health" 120 ".wrangler/logs/$worker.log"
+  start_worker "$worker" "$port" .wrangler/state ".wrangler/logs/$worker.log" "$database_url"
   log "$worker worker: http://127.0.0.1:$port (log: .wrangler/logs/$worker.log)"
 done
 log "all eight workers are up; Ctrl-C stops them"
