@@ -197,7 +197,27 @@ pub struct Config {
     /// The S3 endpoint used for presigned URLs (and for storage natively).
     pub s3: Option<S3Settings>,
     pub mail: MailSettings,
+    /// The web app's origin (`WEB_APP_URL`): where e-mailed links land.
+    pub web_app_url: Option<String>,
+    /// Public base URL of the auth service (`AUTH_URL`), for the links in
+    /// verification e-mails.
+    pub auth_url: String,
+    /// Public base URL under which stored public images (avatars, logos)
+    /// are served (`PUBLIC_ASSETS_URL`).
+    pub public_assets_url: String,
+    /// `Domain` of the session cookie (`COOKIE_DOMAIN`), e.g.
+    /// `.example.com` to share it with sub-domains; host-only when unset.
+    pub cookie_domain: Option<String>,
+    /// Whether `X-Forwarded-For` and `CF-Connecting-IP` name the client
+    /// (`TRUST_PROXY_HEADERS`): true only behind a proxy that sets them.
+    pub trust_proxy_headers: bool,
 }
+
+/// Where the auth service is reached when `AUTH_URL` is unset.
+pub const DEFAULT_AUTH_URL: &str = "http://localhost:42069";
+/// Where public images are served when `PUBLIC_ASSETS_URL` is unset: the
+/// identity service's `/assets` route.
+pub const DEFAULT_PUBLIC_ASSETS_URL: &str = "http://localhost:42074/assets";
 
 /// Ports of local front-end dev servers allowed by CORS in development.
 const LOCAL_DEV_PORTS: [u16; 7] = [3000, 5173, 8787, 8788, 8789, 4001, 4002];
@@ -215,6 +235,40 @@ impl Config {
             .get("RUST_LOG")
             .or_else(|| source.get("LOG_LEVEL"))
             .unwrap_or_else(|| "info".to_owned());
+
+        let web_app_url = source
+            .get("WEB_APP_URL")
+            .map(|url| origin_of("WEB_APP_URL", &url))
+            .transpose()?;
+        let auth_url = base_url(source, "AUTH_URL", DEFAULT_AUTH_URL)?;
+        let public_assets_url = base_url(source, "PUBLIC_ASSETS_URL", DEFAULT_PUBLIC_ASSETS_URL)?;
+        let cookie_domain = source
+            .get("COOKIE_DOMAIN")
+            .map(|domain| domain.to_ascii_lowercase());
+        if let Some(domain) = &cookie_domain {
+            let plain = domain.trim_start_matches('.');
+            if plain.is_empty()
+                || !plain.contains('.') && plain != "localhost"
+                || !plain
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            {
+                return Err(ConfigError::Invalid {
+                    name: "COOKIE_DOMAIN",
+                    reason: "expected a domain such as .example.com".to_owned(),
+                });
+            }
+        }
+        let trust_proxy_headers = match source.get("TRUST_PROXY_HEADERS").as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    name: "TRUST_PROXY_HEADERS",
+                    reason: "expected true or false".to_owned(),
+                });
+            }
+        };
 
         let mut cors_origins = Vec::new();
         for name in ["WEB_APP_URL", "API_URL"] {
@@ -251,6 +305,11 @@ impl Config {
             worker_shared_secret,
             s3: s3_settings(source)?,
             mail: mail_settings(source, environment)?,
+            web_app_url,
+            auth_url,
+            public_assets_url,
+            cookie_domain,
+            trust_proxy_headers,
         })
     }
 }
@@ -279,6 +338,26 @@ fn origin_of(name: &'static str, value: &str) -> Result<String, ConfigError> {
         _ => Err(ConfigError::Invalid {
             name,
             reason: "expected an origin such as https://app.example.com".to_owned(),
+        }),
+    }
+}
+
+/// An http(s) base URL without a trailing slash.
+fn base_url(
+    source: &impl Source,
+    name: &'static str,
+    default: &str,
+) -> Result<String, ConfigError> {
+    let value = source.get(name).unwrap_or_else(|| default.to_owned());
+    let trimmed = value.trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(trimmed.to_owned()),
+        _ => Err(ConfigError::Invalid {
+            name,
+            reason: "expected an http(s) URL".to_owned(),
         }),
     }
 }
@@ -441,6 +520,10 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("WEB_APP_URL", "app.example.com"),
             ("SMTP_URL", "mail.example.com"),
+            ("AUTH_URL", "localhost:42069"),
+            ("PUBLIC_ASSETS_URL", "ftp://assets"),
+            ("COOKIE_DOMAIN", "exa mple.com"),
+            ("TRUST_PROXY_HEADERS", "maybe"),
         ] {
             let error =
                 Config::from_source(&[(name, value)], Environment::Development).expect_err(name);

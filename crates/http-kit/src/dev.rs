@@ -110,11 +110,13 @@ async fn send_mail(
 }
 
 #[derive(Debug, Deserialize)]
-struct OutboxQuery {
+pub struct OutboxQuery {
     to: String,
 }
 
-async fn outbox(
+/// The messages the mailer sent to `?to=`, newest first (also mounted by
+/// the auth service as `/api/test/outbox`).
+pub async fn outbox(
     State(state): State<AppState>,
     Query(query): Query<OutboxQuery>,
 ) -> Result<Data<Vec<codex_mail::OutboxEntry>>, ApiError> {

@@ -13,12 +13,14 @@
 //! - [`telemetry`]: tracing set-up;
 //! - `edge`: the Cloudflare Workers entry point (wasm32 only).
 
+pub mod client;
 pub mod dev;
 #[cfg(target_arch = "wasm32")]
 pub mod edge;
 pub mod extract;
 pub mod health;
 pub mod layers;
+pub mod rate_limit;
 pub mod respond;
 mod state;
 pub mod telemetry;
@@ -42,6 +44,8 @@ pub fn app(routes: Router<AppState>, state: AppState) -> Router {
     ));
     routes
         .layer(axum::middleware::from_fn(layers::envelope_for_bare_errors))
+        // Middleware built without the state (rate limits) finds it here.
+        .layer(axum::Extension(state.clone()))
         .layer(cors)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -56,8 +56,17 @@ pub struct NativePlatform {
 impl NativePlatform {
     /// Reads the settings and connects to each configured service, or starts
     /// the embedded default in its place.
-    pub async fn build(source: &impl Source, config: Config) -> Result<Self, StartError> {
+    pub async fn build(source: &impl Source, mut config: Config) -> Result<Self, StartError> {
         let host = HostSettings::from_source(source)?;
+        // Links to the auth and identity services follow the ports they
+        // listen on here, unless set explicitly.
+        if source.get("AUTH_URL").is_none() {
+            config.auth_url = format!("http://localhost:{}", host.port_of("auth"));
+        }
+        if source.get("PUBLIC_ASSETS_URL").is_none() {
+            config.public_assets_url =
+                format!("http://localhost:{}/assets", host.port_of("identity"));
+        }
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
         let (database, local_postgres) = open_database(&host, &config).await?;
@@ -234,6 +243,8 @@ pub async fn serve(
         let mut stop = shutdown.clone();
         tracing::info!(service = name, %address, "listening");
         servers.push(tokio::spawn(async move {
+            // The peer address is the client's IP for rate limits and sessions.
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = stop.wait_for(|stop| *stop).await;

@@ -37,6 +37,14 @@ pub struct HostSettings {
 }
 
 impl HostSettings {
+    /// The port `service` (e.g. `auth`) listens on.
+    pub fn port_of(&self, service: &str) -> u16 {
+        self.ports
+            .iter()
+            .find(|(name, _)| *name == service)
+            .map_or(0, |(_, port)| *port)
+    }
+
     pub fn from_source(source: &impl Source) -> Result<Self, ConfigError> {
         let bind = match source.get("BIND_ADDRESS") {
             None => IpAddr::from([127, 0, 0, 1]),
