@@ -4,6 +4,8 @@
 use codex_errors::ApiError;
 use serde::{Deserialize, Serialize};
 
+pub mod image;
+
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;
 pub const MAX_PAGE: u32 = 1000;

@@ -1,0 +1,22 @@
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use codex_errors::ApiError;
+use codex_http_kit::AppState;
+use codex_http_kit::client::{client_ip, user_agent};
+use codex_users::session::ClientInfo;
+
+/// Where the request comes from (IP address and user agent), as recorded
+/// with a new session.
+#[derive(Debug, Clone)]
+pub struct Client(pub ClientInfo);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self(ClientInfo {
+            ip_address: Some(client_ip(parts, state.config())),
+            user_agent: user_agent(parts),
+        }))
+    }
+}

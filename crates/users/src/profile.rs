@@ -1,0 +1,347 @@
+//! What users may change about themselves: their public profile, becoming
+//! a creator, their image, their e-mail preferences, and deleting the
+//! account. Every change that the cached sessions carry drops those caches.
+
+use chrono::{DateTime, Utc};
+use codex_database::Row;
+use codex_errors::ApiError;
+use serde::Serialize;
+
+use crate::session;
+use crate::user::{self, SocialLinks, USER_COLUMNS, User};
+use crate::{Deps, coded};
+
+pub const MAX_NAME: usize = 255;
+pub const MAX_USERNAME: usize = 50;
+pub const MAX_BIO: usize = 500;
+pub const MAX_LINK: usize = 500;
+
+/// Changes to a profile; `None` leaves a field as it is. An empty bio or
+/// username clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChanges {
+    pub display_name: Option<String>,
+    pub username: Option<String>,
+    pub bio: Option<String>,
+    pub social_links: Option<SocialLinks>,
+}
+
+/// Normal form of a username (trimmed, lower-case); empty means "none".
+fn check_username(raw: &str) -> Result<Option<String>, ApiError> {
+    let username = raw.trim().to_lowercase();
+    if username.is_empty() {
+        return Ok(None);
+    }
+    if username.len() > MAX_USERNAME || !codex_validation::is_slug(&username, MAX_USERNAME) {
+        return Err(ApiError::invalid_fields([(
+            "username",
+            "must be at most 50 lower-case letters, digits and single hyphens",
+        )]));
+    }
+    Ok(Some(username))
+}
+
+fn check_bio(raw: &str) -> Result<Option<String>, ApiError> {
+    let bio = raw.trim();
+    if bio.chars().count() > MAX_BIO {
+        return Err(ApiError::invalid_fields([(
+            "bio",
+            "must be at most 500 characters",
+        )]));
+    }
+    Ok((!bio.is_empty()).then(|| bio.to_owned()))
+}
+
+fn check_link(field: &'static str, value: Option<&String>) -> Result<Option<String>, ApiError> {
+    let Some(value) = value.map(|v| v.trim()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let has_host = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    if !has_host
+        || value.len() > MAX_LINK
+        || value.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::invalid_fields([(
+            field,
+            "must be an http or https URL",
+        )]));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+fn check_links(links: &SocialLinks) -> Result<SocialLinks, ApiError> {
+    Ok(SocialLinks {
+        website: check_link("socialLinks.website", links.website.as_ref())?,
+        twitter: check_link("socialLinks.twitter", links.twitter.as_ref())?,
+        youtube: check_link("socialLinks.youtube", links.youtube.as_ref())?,
+        instagram: check_link("socialLinks.instagram", links.instagram.as_ref())?,
+    })
+}
+
+fn links_json(links: Option<SocialLinks>) -> Result<Option<serde_json::Value>, ApiError> {
+    links
+        .map(|links| serde_json::to_value(links).map_err(ApiError::internal))
+        .transpose()
+}
+
+fn username_taken() -> ApiError {
+    coded(
+        ApiError::conflict("Username already taken"),
+        "USERNAME_TAKEN",
+    )
+}
+
+fn gone() -> ApiError {
+    ApiError::unauthorized()
+}
+
+/// The live user's profile.
+pub async fn get(deps: Deps<'_>, user_id: &str) -> Result<User, ApiError> {
+    user::find_live(deps.database, user_id)
+        .await?
+        .ok_or_else(gone)
+}
+
+/// Applies `changes` after checking all of them; nothing is written when
+/// one is invalid.
+pub async fn update(
+    deps: Deps<'_>,
+    user_id: &str,
+    changes: ProfileChanges,
+) -> Result<User, ApiError> {
+    let name = changes
+        .display_name
+        .as_deref()
+        .map(|name| {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > MAX_NAME {
+                Err(ApiError::invalid_fields([(
+                    "displayName",
+                    "must be 1 to 255 characters",
+                )]))
+            } else {
+                Ok(name.to_owned())
+            }
+        })
+        .transpose()?;
+    let username = changes
+        .username
+        .as_deref()
+        .map(check_username)
+        .transpose()?;
+    let bio = changes.bio.as_deref().map(check_bio).transpose()?;
+    let links = changes.social_links.as_ref().map(check_links).transpose()?;
+
+    let result = deps
+        .database
+        .query_opt(
+            &format!(
+                "UPDATE users u SET \
+                   name = COALESCE($2, u.name), \
+                   username = CASE WHEN $3 THEN $4 ELSE u.username END, \
+                   bio = CASE WHEN $5 THEN $6 ELSE u.bio END, \
+                   social_links = CASE WHEN $7 THEN $8 ELSE u.social_links END \
+                 WHERE u.id = $1 AND u.deleted_at IS NULL RETURNING {USER_COLUMNS}"
+            ),
+            &[
+                user_id.into(),
+                name.into(),
+                username.is_some().into(),
+                username.flatten().into(),
+                bio.is_some().into(),
+                bio.flatten().into(),
+                links.is_some().into(),
+                links_json(links)?.into(),
+            ],
+        )
+        .await;
+    let row = match result {
+        Ok(row) => row.ok_or_else(gone)?,
+        Err(error) if error.is_unique_violation("idx_unique_username") => {
+            return Err(username_taken());
+        }
+        Err(error) => return Err(error.into()),
+    };
+    session::refresh_user(deps, user_id).await?;
+    Ok(User::from_row(&row)?)
+}
+
+/// Turns a customer into a creator with the username they chose.
+pub async fn upgrade_to_creator(
+    deps: Deps<'_>,
+    user_id: &str,
+    username: &str,
+    bio: Option<&str>,
+    links: Option<&SocialLinks>,
+) -> Result<User, ApiError> {
+    let username = check_username(username)?
+        .ok_or_else(|| ApiError::invalid_fields([("username", "is required")]))?;
+    let bio = bio.map(check_bio).transpose()?.flatten();
+    let links = links.map(check_links).transpose()?;
+    let result = deps
+        .database
+        .query_opt(
+            &format!(
+                "UPDATE users u SET role = 'creator', username = $2, bio = COALESCE($3, u.bio), \
+                   social_links = COALESCE($4, u.social_links) \
+                 WHERE u.id = $1 AND u.deleted_at IS NULL AND u.role = 'customer' RETURNING {USER_COLUMNS}"
+            ),
+            &[user_id.into(), username.into(), bio.into(), links_json(links)?.into()],
+        )
+        .await;
+    let row = match result {
+        Ok(Some(row)) => row,
+        Ok(None) => {
+            return Err(coded(
+                ApiError::business_rule("Only customers can upgrade to creator"),
+                "NOT_A_CUSTOMER",
+            ));
+        }
+        Err(error) if error.is_unique_violation("idx_unique_username") => {
+            return Err(username_taken());
+        }
+        Err(error) => return Err(error.into()),
+    };
+    session::refresh_user(deps, user_id).await?;
+    tracing::info!(user_id, "user became a creator");
+    Ok(User::from_row(&row)?)
+}
+
+/// Sets or clears the profile image.
+pub async fn set_image(deps: Deps<'_>, user_id: &str, url: Option<&str>) -> Result<User, ApiError> {
+    let row = deps
+        .database
+        .query_opt(
+            &format!(
+                "UPDATE users u SET image = $2, avatar_url = $2 WHERE u.id = $1 AND u.deleted_at IS NULL \
+                 RETURNING {USER_COLUMNS}"
+            ),
+            &[user_id.into(), url.into()],
+        )
+        .await?
+        .ok_or_else(gone)?;
+    session::refresh_user(deps, user_id).await?;
+    Ok(User::from_row(&row)?)
+}
+
+/// Deletes the account: refused while the user owns a live organisation;
+/// otherwise the user is anonymised and soft-deleted, their sign-in
+/// methods, tokens and preferences removed, their memberships ended, and
+/// every session revoked, all in one transaction.
+pub async fn delete_account(deps: Deps<'_>, user_id: &str) -> Result<(), ApiError> {
+    let mut transaction = deps.database.begin().await?;
+    transaction
+        .query_opt(
+            "SELECT id FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+            &[user_id.into()],
+        )
+        .await?
+        .ok_or_else(gone)?;
+    let owns = transaction
+        .query_opt(
+            "SELECT 1 AS owns FROM organization_memberships m JOIN organizations o ON o.id = m.organization_id \
+             WHERE m.user_id = $1 AND m.role = 'owner' AND m.status = 'active' AND o.deleted_at IS NULL LIMIT 1",
+            &[user_id.into()],
+        )
+        .await?;
+    if owns.is_some() {
+        return Err(coded(
+            ApiError::business_rule(
+                "You own an organisation. Transfer its ownership or delete it before deleting your account.",
+            ),
+            "ACCOUNT_OWNS_ORGANIZATION",
+        ));
+    }
+    transaction
+        .execute(
+            "UPDATE users SET email = 'deleted-' || id || '@deleted.invalid', name = 'Deleted User', \
+               email_verified = false, image = NULL, avatar_url = NULL, username = NULL, bio = NULL, \
+               social_links = NULL, deleted_at = $2 WHERE id = $1",
+            &[user_id.into(), deps.clock.now().into()],
+        )
+        .await?;
+    for statement in [
+        "DELETE FROM accounts WHERE user_id = $1",
+        "DELETE FROM notification_preferences WHERE user_id = $1",
+        "DELETE FROM verification WHERE split_part(identifier, ':', 2) = $1",
+        "UPDATE organization_memberships SET status = 'inactive' WHERE user_id = $1 AND status <> 'inactive'",
+    ] {
+        transaction.execute(statement, &[user_id.into()]).await?;
+    }
+    let revoked = session::delete_all_in(transaction.as_mut(), user_id).await?;
+    transaction.commit().await?;
+    session::forget(deps.kv, revoked).await;
+    tracing::info!(user_id, "account deleted");
+    Ok(())
+}
+
+/// Which e-mail a user receives. Transactional mail cannot be switched off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationPreferences {
+    pub email_marketing: bool,
+    pub email_transactional: bool,
+    pub email_digest: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn preferences_from_row(row: &Row) -> Result<NotificationPreferences, ApiError> {
+    Ok(NotificationPreferences {
+        email_marketing: row.get("email_marketing")?,
+        email_transactional: row.get("email_transactional")?,
+        email_digest: row.get("email_digest")?,
+        created_at: row.get("created_at")?,
+        updated_at: row.get("updated_at")?,
+    })
+}
+
+/// The user's preferences, created with the defaults on first read.
+pub async fn notification_preferences(
+    deps: Deps<'_>,
+    user_id: &str,
+) -> Result<NotificationPreferences, ApiError> {
+    deps.database
+        .execute(
+            "INSERT INTO notification_preferences (user_id) \
+             SELECT id FROM users WHERE id = $1 AND deleted_at IS NULL ON CONFLICT (user_id) DO NOTHING",
+            &[user_id.into()],
+        )
+        .await?;
+    let row = deps
+        .database
+        .query_opt(
+            "SELECT email_marketing, email_transactional, email_digest, created_at, updated_at \
+             FROM notification_preferences WHERE user_id = $1",
+            &[user_id.into()],
+        )
+        .await?
+        .ok_or_else(gone)?;
+    preferences_from_row(&row)
+}
+
+/// Sets the preferences given, leaving the others as they are.
+pub async fn update_notification_preferences(
+    deps: Deps<'_>,
+    user_id: &str,
+    email_marketing: Option<bool>,
+    email_digest: Option<bool>,
+) -> Result<NotificationPreferences, ApiError> {
+    let row = deps
+        .database
+        .query_opt(
+            "INSERT INTO notification_preferences AS p (user_id, email_marketing, email_digest) \
+             SELECT id, COALESCE($2, true), COALESCE($3, true) FROM users WHERE id = $1 AND deleted_at IS NULL \
+             ON CONFLICT (user_id) DO UPDATE SET \
+               email_marketing = COALESCE($2, p.email_marketing), \
+               email_digest = COALESCE($3, p.email_digest) \
+             RETURNING email_marketing, email_transactional, email_digest, created_at, updated_at",
+            &[user_id.into(), email_marketing.into(), email_digest.into()],
+        )
+        .await?
+        .ok_or_else(gone)?;
+    preferences_from_row(&row)
+}

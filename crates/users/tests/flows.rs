@@ -1,0 +1,183 @@
+//! The account flows against real PostgreSQL with a manual clock: one
+//! account per address under concurrent sign-ups, token expiry and single
+//! use, and what a password reset revokes.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use codex_clock::ManualClock;
+use codex_database::Database;
+use codex_kv::MemoryKv;
+use codex_mail::{OutboxMailer, read_outbox};
+use codex_testkit::TestDatabase;
+use codex_users::Deps;
+use codex_users::auth::{self, Links, SignUp};
+use codex_users::email_token::{self, Purpose};
+use codex_users::session::{self, ClientInfo};
+
+struct World {
+    _test_database: TestDatabase,
+    database: Arc<dyn Database>,
+    kv: MemoryKv,
+    mailer: OutboxMailer,
+    clock: Arc<ManualClock>,
+}
+
+impl World {
+    async fn new() -> Self {
+        let test_database = TestDatabase::new().await;
+        let database: Arc<dyn Database> = test_database.database();
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0)
+                .single()
+                .expect("time"),
+        ));
+        Self {
+            kv: MemoryKv::new(clock.clone()),
+            mailer: OutboxMailer::new(database.clone(), "Codex <no-reply@example.com>", None),
+            database,
+            clock,
+            _test_database: test_database,
+        }
+    }
+
+    fn deps(&self) -> Deps<'_> {
+        Deps {
+            database: self.database.as_ref(),
+            kv: &self.kv,
+            mailer: &self.mailer,
+            clock: self.clock.as_ref(),
+        }
+    }
+}
+
+fn links() -> Links {
+    Links {
+        auth_url: "http://auth.example".to_owned(),
+        web_app_url: Some("http://app.example".to_owned()),
+        allowed_origins: vec!["http://app.example".to_owned()],
+        expose_tokens: false,
+    }
+}
+
+fn sign_up_as(email: &str) -> SignUp {
+    SignUp {
+        name: "Ann".to_owned(),
+        email: email.to_owned(),
+        password: "correct horse battery".to_owned(),
+        callback_url: None,
+    }
+}
+
+fn token_in(text: &str) -> String {
+    let start = text.find("token=").expect("a token in the link") + "token=".len();
+    text[start..].chars().take(43).collect()
+}
+
+#[tokio::test]
+async fn concurrent_sign_ups_make_one_account() {
+    let world = World::new().await;
+    let links = links();
+    let (first, second) = tokio::join!(
+        auth::sign_up(world.deps(), &links, sign_up_as("ann@example.com")),
+        auth::sign_up(world.deps(), &links, sign_up_as(" ANN@example.com")),
+    );
+    assert_eq!(usize::from(first.is_ok()) + usize::from(second.is_ok()), 1);
+    let refused = first.err().or(second.err()).expect("one refused");
+    assert_eq!(refused.status().as_u16(), 422);
+    let rows = world
+        .database
+        .query("SELECT id FROM users WHERE email = 'ann@example.com'", &[])
+        .await
+        .expect("query");
+    assert_eq!(rows.len(), 1);
+    let accounts = world
+        .database
+        .query("SELECT id FROM accounts", &[])
+        .await
+        .expect("query");
+    assert_eq!(accounts.len(), 1, "no credential left behind by the loser");
+}
+
+#[tokio::test]
+async fn reset_tokens_expire_after_an_hour_and_work_once() {
+    let world = World::new().await;
+    let links = links();
+    let user = auth::sign_up(world.deps(), &links, sign_up_as("bob@example.com"))
+        .await
+        .expect("sign up");
+    let stale = email_token::issue(world.deps(), Purpose::PasswordReset, &user.id)
+        .await
+        .expect("token");
+    world.clock.advance(std::time::Duration::from_secs(3601));
+    assert_eq!(
+        email_token::redeem(world.deps(), Purpose::PasswordReset, &stale)
+            .await
+            .expect("redeem"),
+        None
+    );
+
+    let fresh = email_token::issue(world.deps(), Purpose::PasswordReset, &user.id)
+        .await
+        .expect("token");
+    // A reset token does not verify an address, nor the other way round.
+    assert_eq!(
+        email_token::redeem(world.deps(), Purpose::EmailVerification, &fresh)
+            .await
+            .expect("redeem"),
+        None
+    );
+    let (session_token, _) = session::create(world.deps(), &user.id, &ClientInfo::default())
+        .await
+        .expect("session");
+    auth::reset_password(world.deps(), &fresh, "a brand new secret")
+        .await
+        .expect("reset");
+    assert!(
+        session::resolve(world.deps(), &session_token.plaintext)
+            .await
+            .expect("resolve")
+            .is_none(),
+        "sessions are revoked by a reset"
+    );
+    let again = auth::reset_password(world.deps(), &fresh, "another new secret")
+        .await
+        .expect_err("single use");
+    assert_eq!(again.status().as_u16(), 400);
+    auth::sign_in(
+        world.deps(),
+        &links,
+        "bob@example.com",
+        "a brand new secret",
+        &ClientInfo::default(),
+    )
+    .await
+    .expect("the new password works, and the reset verified the address");
+}
+
+#[tokio::test]
+async fn verification_links_last_a_day() {
+    let world = World::new().await;
+    let links = links();
+    auth::sign_up(world.deps(), &links, sign_up_as("cat@example.com"))
+        .await
+        .expect("sign up");
+    let mail = read_outbox(world.database.as_ref(), "cat@example.com", 1)
+        .await
+        .expect("outbox");
+    assert_eq!(mail[0].subject, "Verify your e-mail address");
+    assert!(
+        mail[0]
+            .text
+            .contains("http://auth.example/api/auth/verify-email?token=")
+    );
+    let token = token_in(&mail[0].text);
+
+    world
+        .clock
+        .advance(std::time::Duration::from_secs(24 * 3600 + 1));
+    let expired = auth::verify_email(world.deps(), &token)
+        .await
+        .expect_err("expired");
+    assert_eq!(expired.status().as_u16(), 400);
+}
