@@ -72,7 +72,9 @@ else
   for worker in "${WORKERS[@]}"; do
     start_worker "$worker" "$(port_of "$worker")" "$run_dir/state" "$run_dir/wrangler-$worker.log" \
       "$proxied_url" --var ENVIRONMENT:test --var LOG_FORMAT:text \
-      --var "RESEND_API_KEY:$mail_api_key" --var "RESEND_API_URL:http://127.0.0.1:$mail_api_port"
+      --var "RESEND_API_KEY:$mail_api_key" --var "RESEND_API_URL:http://127.0.0.1:$mail_api_port" \
+      --var "AUTH_URL:http://127.0.0.1:$(port_of auth)" \
+      --var "PUBLIC_ASSETS_URL:http://127.0.0.1:$(port_of identity)/assets"
   done
   export PATH=$native_path
   unset RUSTC

@@ -1,11 +1,17 @@
-//! The `identity-api` service: the user's own profile, avatar, upgrade to creator, account deletion and notification preferences.
+//! The `identity-api` service: a user's own profile, avatar, role upgrade,
+//! e-mail preferences and account deletion.
 //!
 //! [`routes`] is the service's axum router; the native host serves it on
-//! port 42074 and the `identity` worker serves it on Cloudflare Workers. The
-//! shared behaviour (health, envelopes, headers, CORS) comes from
-//! `codex-http-kit`.
+//! port 42074 and the `identity` worker serves it on Cloudflare Workers.
+//! The shared behaviour (health, envelopes, headers, CORS) comes from
+//! `codex-http-kit`; the rules from `codex-users::profile`.
+
+mod avatar;
+mod handlers;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use codex_http_kit::{AppState, Service};
 
 pub const SERVICE: Service = Service {
@@ -19,6 +25,29 @@ pub const DEFAULT_PORT: u16 = 42074;
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/user/profile",
+            get(handlers::profile).patch(handlers::update_profile),
+        )
+        .route(
+            "/api/user/avatar",
+            post(avatar::upload)
+                .delete(avatar::remove)
+                .layer(DefaultBodyLimit::max(avatar::MAX_BODY)),
+        )
+        .route(
+            "/api/user/upgrade-to-creator",
+            post(handlers::upgrade_to_creator),
+        )
+        .route(
+            "/api/user/account",
+            axum::routing::delete(handlers::delete_account),
+        )
+        .route(
+            "/api/user/notification-preferences",
+            get(handlers::notification_preferences).put(handlers::update_notification_preferences),
+        )
+        .route("/assets/{*key}", get(avatar::serve))
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,290 @@
+//! The BetterAuth endpoints: parse, call `codex_users::auth`, answer in
+//! BetterAuth's shapes and set or clear the session cookie.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use codex_errors::ApiError;
+use codex_http_kit::AppState;
+use codex_http_kit::extract::{Json, Query};
+use codex_policy::{Client, MaybeViewer, Viewer, cookie, deps};
+use codex_users::auth::{self, Links, SignUp, SignedIn};
+use codex_users::session::{self, ClientInfo};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub(crate) fn links(state: &AppState) -> Links {
+    let config = state.config();
+    Links {
+        auth_url: config.auth_url.clone(),
+        web_app_url: config.web_app_url.clone(),
+        allowed_origins: config.cors_origins.clone(),
+        expose_tokens: config.environment.is_local(),
+    }
+}
+
+/// JSON with a `Set-Cookie` header.
+fn with_cookie(body: Value, set_cookie: HeaderValue) -> Response {
+    let mut response = axum::Json(body).into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie);
+    no_store(response)
+}
+
+/// Session answers are personal: never cached by anything in between.
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The sign-in answer: `{redirect, token, url, user}` and the cookie.
+pub(crate) fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Response {
+    let max_age = cookie::seconds_until(signed_in.session.expires_at, state.clock().now());
+    with_cookie(
+        json!({
+            "redirect": false,
+            "token": signed_in.token.plaintext,
+            "url": null,
+            "user": signed_in.user,
+        }),
+        cookie::issue(state.config(), &signed_in.token.plaintext, max_age),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SignUpBody {
+    name: String,
+    email: String,
+    password: String,
+    #[serde(rename = "callbackURL")]
+    callback_url: Option<String>,
+}
+
+pub async fn sign_up(
+    State(state): State<AppState>,
+    Json(body): Json<SignUpBody>,
+) -> Result<Response, ApiError> {
+    let input = SignUp {
+        name: body.name,
+        email: body.email,
+        password: body.password,
+        callback_url: body.callback_url,
+    };
+    let user = auth::sign_up(deps(&state), &links(&state), input).await?;
+    Ok(no_store(
+        axum::Json(json!({ "token": null, "user": user })).into_response(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SignInBody {
+    pub(crate) email: String,
+    pub(crate) password: String,
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Json(body): Json<SignInBody>,
+) -> Result<Response, ApiError> {
+    sign_in_as(&state, &client, &body).await
+}
+
+/// Signs in and answers with the session cookie (also the test routes' way in).
+pub(crate) async fn sign_in_as(
+    state: &AppState,
+    client: &ClientInfo,
+    body: &SignInBody,
+) -> Result<Response, ApiError> {
+    let signed_in = auth::sign_in(
+        deps(state),
+        &links(state),
+        &body.email,
+        &body.password,
+        client,
+    )
+    .await?;
+    Ok(signed_in_response(state, &signed_in))
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = cookie::session_token(&headers) {
+        session::revoke(deps(&state), &token).await?;
+    }
+    Ok(with_cookie(
+        json!({ "success": true }),
+        cookie::clear(state.config()),
+    ))
+}
+
+pub async fn get_session(
+    State(state): State<AppState>,
+    MaybeViewer(found): MaybeViewer,
+    headers: HeaderMap,
+) -> Response {
+    let token = cookie::session_token(&headers);
+    match (found, token) {
+        (Some(found), Some(token)) => {
+            // Re-issued on every read, so a renewed session's cookie lives as long as it does.
+            let max_age = cookie::seconds_until(found.session.expires_at, state.clock().now());
+            with_cookie(
+                json!({ "session": found.session, "user": found.user }),
+                cookie::issue(state.config(), &token, max_age),
+            )
+        }
+        (None, Some(_)) => with_cookie(Value::Null, cookie::clear(state.config())),
+        _ => no_store(axum::Json(Value::Null).into_response()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SendVerificationBody {
+    email: String,
+    #[serde(rename = "callbackURL")]
+    callback_url: Option<String>,
+}
+
+pub async fn send_verification_email(
+    State(state): State<AppState>,
+    Json(body): Json<SendVerificationBody>,
+) -> Result<Response, ApiError> {
+    auth::send_verification_email(
+        deps(&state),
+        &links(&state),
+        &body.email,
+        body.callback_url.as_deref(),
+    )
+    .await?;
+    Ok(axum::Json(json!({ "status": true })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct VerifyQuery {
+    token: String,
+    #[serde(rename = "callbackURL")]
+    callback_url: Option<String>,
+}
+
+fn redirect(location: &str) -> Result<Response, ApiError> {
+    let location = HeaderValue::from_str(location).map_err(|_| {
+        ApiError::invalid_fields([("callbackURL", "must be a URL of this application")])
+    })?;
+    Ok(no_store(
+        (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+    ))
+}
+
+/// Verifies the address and signs the user in. With a `callbackURL` (one
+/// of ours), the browser is sent there, with `?error=invalid_token` when
+/// the link is no good.
+pub async fn verify_email(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Query(query): Query<VerifyQuery>,
+) -> Result<Response, ApiError> {
+    let links = links(&state);
+    let callback = query
+        .callback_url
+        .as_deref()
+        .map(|url| links.redirect("callbackURL", url))
+        .transpose()?;
+    let user = match auth::verify_email(deps(&state), &query.token).await {
+        Ok(user) => user,
+        Err(error) => {
+            return match callback {
+                Some(callback) if error.status() == StatusCode::BAD_REQUEST => {
+                    let separator = if callback.contains('?') { '&' } else { '?' };
+                    redirect(&format!("{callback}{separator}error=invalid_token"))
+                }
+                _ => Err(error),
+            };
+        }
+    };
+    let (token, session) = session::create(deps(&state), &user.id, &client).await?;
+    let max_age = cookie::seconds_until(session.expires_at, state.clock().now());
+    let set_cookie = cookie::issue(state.config(), &token.plaintext, max_age);
+    let mut response = match callback {
+        Some(callback) => redirect(&callback)?,
+        None => no_store(axum::Json(json!({ "status": true, "user": user })).into_response()),
+    };
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie);
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ResetRequestBody {
+    email: String,
+    redirect_to: Option<String>,
+}
+
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    Json(body): Json<ResetRequestBody>,
+) -> Result<Response, ApiError> {
+    auth::request_password_reset(
+        deps(&state),
+        &links(&state),
+        &body.email,
+        body.redirect_to.as_deref(),
+    )
+    .await?;
+    Ok(axum::Json(json!({
+        "status": true,
+        "message": "If this email exists in our system, check your email for the reset link",
+    }))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ResetBody {
+    new_password: String,
+    token: String,
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Json(body): Json<ResetBody>,
+) -> Result<Response, ApiError> {
+    auth::reset_password(deps(&state), &body.token, &body.new_password).await?;
+    Ok(axum::Json(json!({ "status": true })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ChangePasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the password; every session of the account ends, and the caller
+/// gets a new one.
+pub async fn change_password(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    Client(client): Client,
+    Json(body): Json<ChangePasswordBody>,
+) -> Result<Response, ApiError> {
+    let signed_in = auth::change_password(
+        deps(&state),
+        &viewer.user.id,
+        &body.current_password,
+        &body.new_password,
+        &client,
+    )
+    .await?;
+    let max_age = cookie::seconds_until(signed_in.session.expires_at, state.clock().now());
+    Ok(with_cookie(
+        json!({ "token": signed_in.token.plaintext, "user": signed_in.user }),
+        cookie::issue(state.config(), &signed_in.token.plaintext, max_age),
+    ))
+}

@@ -1,0 +1,138 @@
+//! Profile, role upgrade, account deletion and e-mail preferences.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use codex_errors::ApiError;
+use codex_http_kit::AppState;
+use codex_http_kit::extract::Json;
+use codex_http_kit::respond::Data;
+use codex_policy::{Viewer, cookie, deps};
+use codex_users::User;
+use codex_users::profile::{self, NotificationPreferences, ProfileChanges};
+use codex_users::user::SocialLinks;
+use serde::Deserialize;
+
+use crate::avatar;
+
+pub async fn profile(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+) -> Result<Data<User>, ApiError> {
+    Ok(Data(profile::get(deps(&state), &viewer.user.id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProfileBody {
+    display_name: Option<String>,
+    username: Option<String>,
+    bio: Option<String>,
+    social_links: Option<SocialLinks>,
+}
+
+pub async fn update_profile(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    Json(body): Json<ProfileBody>,
+) -> Result<Data<User>, ApiError> {
+    let changes = ProfileChanges {
+        display_name: body.display_name,
+        username: body.username,
+        bio: body.bio,
+        social_links: body.social_links,
+    };
+    Ok(Data(
+        profile::update(deps(&state), &viewer.user.id, changes).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpgradeBody {
+    username: String,
+    bio: Option<String>,
+    social_links: Option<SocialLinks>,
+}
+
+pub async fn upgrade_to_creator(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    Json(body): Json<UpgradeBody>,
+) -> Result<Data<User>, ApiError> {
+    let user = profile::upgrade_to_creator(
+        deps(&state),
+        &viewer.user.id,
+        &body.username,
+        body.bio.as_deref(),
+        body.social_links.as_ref(),
+    )
+    .await?;
+    Ok(Data(user))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteBody {
+    confirmation: String,
+}
+
+/// Deletes the caller's account once they typed `DELETE`; their avatar
+/// goes too, and the cookie is cleared.
+pub async fn delete_account(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    Json(body): Json<DeleteBody>,
+) -> Result<Response, ApiError> {
+    if body.confirmation != "DELETE" {
+        return Err(ApiError::invalid_fields([(
+            "confirmation",
+            "must be the word DELETE",
+        )]));
+    }
+    profile::delete_account(deps(&state), &viewer.user.id).await?;
+    avatar::delete_stored(&state, &viewer.user.id).await;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, cookie::clear(state.config()))],
+    )
+        .into_response())
+}
+
+pub async fn notification_preferences(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+) -> Result<Data<NotificationPreferences>, ApiError> {
+    Ok(Data(
+        profile::notification_preferences(deps(&state), &viewer.user.id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PreferencesBody {
+    email_marketing: Option<bool>,
+    email_digest: Option<bool>,
+    email_transactional: Option<bool>,
+}
+
+pub async fn update_notification_preferences(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+    Json(body): Json<PreferencesBody>,
+) -> Result<Data<NotificationPreferences>, ApiError> {
+    if body.email_transactional == Some(false) {
+        return Err(ApiError::invalid_fields([(
+            "emailTransactional",
+            "transactional e-mail (receipts, security notices) cannot be switched off",
+        )]));
+    }
+    let preferences = profile::update_notification_preferences(
+        deps(&state),
+        &viewer.user.id,
+        body.email_marketing,
+        body.email_digest,
+    )
+    .await?;
+    Ok(Data(preferences))
+}
