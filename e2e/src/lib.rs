@@ -13,6 +13,8 @@
 
 use std::time::Duration;
 
+pub mod accounts;
+
 /// One service under test.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -54,6 +56,15 @@ pub fn targets() -> Vec<Target> {
             }
         })
         .collect()
+}
+
+/// The URL of `path` on one service, e.g. `url("auth", "/api/auth/get-session")`.
+pub fn url(service_key: &str, path: &str) -> String {
+    let target = targets()
+        .into_iter()
+        .find(|target| target.key == service_key)
+        .unwrap_or_else(|| panic!("unknown service {service_key}"));
+    format!("{}{path}", target.base_url)
 }
 
 pub fn allowed_origin() -> String {
