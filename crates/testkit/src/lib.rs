@@ -7,6 +7,7 @@
 
 pub mod fault_proxy;
 pub mod resend;
+pub mod world;
 
 use std::sync::Arc;
 

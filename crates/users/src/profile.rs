@@ -53,23 +53,9 @@ fn check_bio(raw: &str) -> Result<Option<String>, ApiError> {
 }
 
 fn check_link(field: &'static str, value: Option<&String>) -> Result<Option<String>, ApiError> {
-    let Some(value) = value.map(|v| v.trim()).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    let has_host = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"))
-        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
-    if !has_host
-        || value.len() > MAX_LINK
-        || value.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(ApiError::invalid_fields([(
-            field,
-            "must be an http or https URL",
-        )]));
-    }
-    Ok(Some(value.to_owned()))
+    value.map_or(Ok(None), |value| {
+        codex_validation::http_url(field, value, MAX_LINK)
+    })
 }
 
 fn check_links(links: &SocialLinks) -> Result<SocialLinks, ApiError> {

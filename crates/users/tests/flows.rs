@@ -2,54 +2,11 @@
 //! account per address under concurrent sign-ups, token expiry and single
 //! use, and what a password reset revokes.
 
-use std::sync::Arc;
-
-use chrono::{TimeZone, Utc};
-use codex_clock::ManualClock;
-use codex_database::Database;
-use codex_kv::MemoryKv;
-use codex_mail::{OutboxMailer, read_outbox};
-use codex_testkit::TestDatabase;
-use codex_users::Deps;
+use codex_mail::read_outbox;
+use codex_testkit::world::World;
 use codex_users::auth::{self, Links, SignUp};
 use codex_users::email_token::{self, Purpose};
 use codex_users::session::{self, ClientInfo};
-
-struct World {
-    _test_database: TestDatabase,
-    database: Arc<dyn Database>,
-    kv: MemoryKv,
-    mailer: OutboxMailer,
-    clock: Arc<ManualClock>,
-}
-
-impl World {
-    async fn new() -> Self {
-        let test_database = TestDatabase::new().await;
-        let database: Arc<dyn Database> = test_database.database();
-        let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0)
-                .single()
-                .expect("time"),
-        ));
-        Self {
-            kv: MemoryKv::new(clock.clone()),
-            mailer: OutboxMailer::new(database.clone(), "Codex <no-reply@example.com>", None),
-            database,
-            clock,
-            _test_database: test_database,
-        }
-    }
-
-    fn deps(&self) -> Deps<'_> {
-        Deps {
-            database: self.database.as_ref(),
-            kv: &self.kv,
-            mailer: &self.mailer,
-            clock: self.clock.as_ref(),
-        }
-    }
-}
 
 fn links() -> Links {
     Links {

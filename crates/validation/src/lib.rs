@@ -6,6 +6,27 @@ use serde::{Deserialize, Serialize};
 
 pub mod image;
 
+/// An http(s) URL with a host, at most `max` characters, trimmed; empty
+/// means none. Otherwise a 400 naming `field`.
+pub fn http_url(field: &'static str, value: &str, max: usize) -> Result<Option<String>, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let has_host = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    if !has_host || value.len() > max || value.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::invalid_fields([(
+            field,
+            "must be an http or https URL",
+        )]));
+    }
+    Ok(Some(value.to_owned()))
+}
+
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;
 pub const MAX_PAGE: u32 = 1000;
