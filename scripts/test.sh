@@ -27,7 +27,7 @@ log "tests (native: unit and integration, against PostgreSQL, Redis and an S3 en
 cargo test --workspace --exclude codex-e2e
 
 log "clippy (wasm32)"
-packages=(-p codex-accounts -p codex-users -p codex-policy)
+packages=(-p codex-accounts -p codex-users -p codex-policy -p codex-orgs)
 for worker in "${WORKERS[@]}"; do packages+=(-p "codex-$worker"); done
 (
   # shellcheck disable=SC1090

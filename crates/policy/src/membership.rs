@@ -1,7 +1,8 @@
 //! Organisation membership as the policies see it: role, status and when
 //! the user joined, cached in the key-value store under
-//! `membership:{orgId}:{userId}`. Every change to a membership must call
-//! [`forget`], so a removed member loses access on their next request.
+//! `membership:{orgId}:{userId}`. `codex-orgs` drops that key on every
+//! change to a membership (as [`forget`] does), so a removed member loses
+//! access on their next request.
 
 use std::time::Duration;
 
@@ -38,7 +39,7 @@ impl Membership {
 }
 
 fn cache_key(organization_id: Uuid, user_id: &str) -> String {
-    format!("membership:{organization_id}:{user_id}")
+    codex_orgs::members::membership_cache_key(organization_id, user_id)
 }
 
 /// The user's membership of a live organisation, if they have one.

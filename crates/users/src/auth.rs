@@ -124,8 +124,22 @@ pub struct SignUp {
 }
 
 /// Creates an unverified account and e-mails the verification link. One
-/// account per address, however many requests race.
+/// account per address, however many requests race. Refused while the
+/// platform settings switch sign-ups off.
 pub async fn sign_up(deps: Deps<'_>, links: &Links, input: SignUp) -> Result<User, ApiError> {
+    let open = deps
+        .database
+        .query_opt("SELECT enable_signups FROM platform_configuration", &[])
+        .await?
+        .map(|row| row.get::<bool>("enable_signups"))
+        .transpose()?
+        .unwrap_or(true);
+    if !open {
+        return Err(coded(
+            ApiError::forbidden("Sign-ups are closed on this platform at the moment."),
+            "SIGNUPS_DISABLED",
+        ));
+    }
     let name = check_name(&input.name)?;
     let address = check_email(&input.email)?;
     check_password("password", &input.password)?;

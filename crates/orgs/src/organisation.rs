@@ -1,0 +1,472 @@
+//! Organisations: create, read, update, list, soft delete, and the public
+//! views (branding, info) cached by slug.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use codex_database::{DbError, Row, SqlValue};
+use codex_errors::ApiError;
+use codex_validation::Page;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::settings::{self, Branding};
+use crate::{Deps, slug};
+
+pub const MAX_NAME: usize = 255;
+pub const MAX_DESCRIPTION: usize = 5000;
+pub const MAX_URL: usize = 2048;
+/// How long a public view stays cached; every change drops it sooner.
+const PUBLIC_TTL: Duration = Duration::from_secs(1800);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organisation {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub logo_url: Option<String>,
+    pub website_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "o.id, o.name, o.slug, o.description, o.logo_url, o.website_url, o.created_at, o.updated_at";
+
+impl Organisation {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            id: row.get("id")?,
+            name: row.get("name")?,
+            slug: row.get("slug")?,
+            description: row.get("description")?,
+            logo_url: row.get("logo_url")?,
+            website_url: row.get("website_url")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
+
+/// What a creator may set on an organisation; `None` leaves a field as it
+/// is (on update) or empty (on create).
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationFields {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    pub website_url: Option<String>,
+}
+
+struct Checked {
+    name: Option<String>,
+    slug: Option<String>,
+    description: Option<Option<String>>,
+    website_url: Option<Option<String>>,
+}
+
+/// An http(s) URL with a host, or a 400 naming `field`. Empty means none.
+pub fn check_url(field: &'static str, value: &str) -> Result<Option<String>, ApiError> {
+    codex_validation::http_url(field, value, MAX_URL)
+}
+
+fn check(fields: &OrganisationFields) -> Result<Checked, ApiError> {
+    let name = fields
+        .name
+        .as_deref()
+        .map(|name| {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > MAX_NAME {
+                Err(ApiError::invalid_fields([(
+                    "name",
+                    "must be 1 to 255 characters",
+                )]))
+            } else {
+                Ok(name.to_owned())
+            }
+        })
+        .transpose()?;
+    let slug = fields.slug.as_deref().map(slug::normalise).transpose()?;
+    let description = fields
+        .description
+        .as_deref()
+        .map(|text| {
+            let text = text.trim();
+            if text.chars().count() > MAX_DESCRIPTION {
+                Err(ApiError::invalid_fields([(
+                    "description",
+                    "must be at most 5000 characters",
+                )]))
+            } else {
+                Ok((!text.is_empty()).then(|| text.to_owned()))
+            }
+        })
+        .transpose()?;
+    let website_url = fields
+        .website_url
+        .as_deref()
+        .map(|url| check_url("websiteUrl", url))
+        .transpose()?;
+    Ok(Checked {
+        name,
+        slug,
+        description,
+        website_url,
+    })
+}
+
+fn slug_taken() -> ApiError {
+    ApiError::conflict("Organization slug already exists").with_details(json!({"field": "slug"}))
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("Organization not found")
+}
+
+fn map_write_error(error: DbError) -> ApiError {
+    if error.is_unique_violation("idx_unique_org_slug") {
+        slug_taken()
+    } else {
+        error.into()
+    }
+}
+
+/// Creates the organisation with its default settings; `owner_id` becomes
+/// its active owner in the same transaction.
+pub async fn create(
+    deps: Deps<'_>,
+    owner_id: &str,
+    fields: &OrganisationFields,
+) -> Result<Organisation, ApiError> {
+    let checked = check(fields)?;
+    let name = checked
+        .name
+        .ok_or_else(|| ApiError::invalid_fields([("name", "is required")]))?;
+    let slug = checked
+        .slug
+        .ok_or_else(|| ApiError::invalid_fields([("slug", "is required")]))?;
+    let mut transaction = deps.database.begin().await?;
+    let row = transaction
+        .query_opt(
+            &format!(
+                "INSERT INTO organizations AS o (name, slug, description, website_url) VALUES ($1, $2, $3, $4) \
+                 RETURNING {COLUMNS}"
+            ),
+            &[
+                name.into(),
+                slug.into(),
+                checked.description.flatten().into(),
+                checked.website_url.flatten().into(),
+            ],
+        )
+        .await
+        .map_err(map_write_error)?
+        .ok_or_else(|| ApiError::internal("organisation insert returned no row"))?;
+    let organisation = Organisation::from_row(&row)?;
+    transaction
+        .execute(
+            "INSERT INTO organization_memberships (organization_id, user_id, role, status) VALUES ($1, $2, 'owner', 'active')",
+            &[organisation.id.into(), owner_id.into()],
+        )
+        .await?;
+    for table in ["branding_settings", "contact_settings", "feature_settings"] {
+        transaction
+            .execute(
+                &format!("INSERT INTO {table} (organization_id) VALUES ($1)"),
+                &[organisation.id.into()],
+            )
+            .await?;
+    }
+    transaction.commit().await?;
+    crate::members::forget_membership(deps, organisation.id, owner_id).await;
+    tracing::info!(organization_id = %organisation.id, "organisation created");
+    Ok(organisation)
+}
+
+/// A live organisation by id.
+pub async fn get(deps: Deps<'_>, id: Uuid) -> Result<Organisation, ApiError> {
+    let row = deps
+        .database
+        .query_opt(
+            &format!(
+                "SELECT {COLUMNS} FROM organizations o WHERE o.id = $1 AND o.deleted_at IS NULL"
+            ),
+            &[id.into()],
+        )
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Organisation::from_row(&row)?)
+}
+
+/// A live organisation by slug.
+pub async fn by_slug(deps: Deps<'_>, raw_slug: &str) -> Result<Organisation, ApiError> {
+    let slug = raw_slug.trim().to_lowercase();
+    let row = deps
+        .database
+        .query_opt(
+            &format!(
+                "SELECT {COLUMNS} FROM organizations o WHERE o.slug = $1 AND o.deleted_at IS NULL"
+            ),
+            &[slug.into()],
+        )
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Organisation::from_row(&row)?)
+}
+
+/// Whether `raw` could be taken now: valid, not reserved, not used by a
+/// live organisation.
+pub async fn slug_available(deps: Deps<'_>, raw: &str) -> Result<bool, ApiError> {
+    let Ok(slug) = slug::normalise(raw) else {
+        return Ok(false);
+    };
+    let row = deps
+        .database
+        .query_opt(
+            "SELECT 1 AS taken FROM organizations WHERE slug = $1 AND deleted_at IS NULL",
+            &[slug.into()],
+        )
+        .await?;
+    Ok(row.is_none())
+}
+
+/// An organisation the user is an active member of, with their role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MyOrganisation {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub logo_url: Option<String>,
+    pub role: String,
+}
+
+pub async fn mine(deps: Deps<'_>, user_id: &str) -> Result<Vec<MyOrganisation>, ApiError> {
+    let rows = deps
+        .database
+        .query(
+            "SELECT o.id, o.name, o.slug, o.logo_url, m.role FROM organization_memberships m \
+             JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL \
+             WHERE m.user_id = $1 AND m.status = 'active' ORDER BY lower(o.name), o.id",
+            &[user_id.into()],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MyOrganisation {
+                id: row.get("id")?,
+                name: row.get("name")?,
+                slug: row.get("slug")?,
+                logo_url: row.get("logo_url")?,
+                role: row.get("role")?,
+            })
+        })
+        .collect()
+}
+
+/// Applies the changes given; the public views of the old and the new slug
+/// are dropped.
+pub async fn update(
+    deps: Deps<'_>,
+    id: Uuid,
+    fields: &OrganisationFields,
+) -> Result<Organisation, ApiError> {
+    let checked = check(fields)?;
+    let before = get(deps, id).await?;
+    let row = deps
+        .database
+        .query_opt(
+            &format!(
+                "UPDATE organizations o SET name = COALESCE($2, o.name), slug = COALESCE($3, o.slug), \
+                   description = CASE WHEN $4 THEN $5 ELSE o.description END, \
+                   website_url = CASE WHEN $6 THEN $7 ELSE o.website_url END \
+                 WHERE o.id = $1 AND o.deleted_at IS NULL RETURNING {COLUMNS}"
+            ),
+            &[
+                id.into(),
+                checked.name.into(),
+                checked.slug.into(),
+                checked.description.is_some().into(),
+                checked.description.flatten().into(),
+                checked.website_url.is_some().into(),
+                checked.website_url.flatten().into(),
+            ],
+        )
+        .await
+        .map_err(map_write_error)?
+        .ok_or_else(not_found)?;
+    let after = Organisation::from_row(&row)?;
+    forget_public(deps, &before.slug).await;
+    forget_public(deps, &after.slug).await;
+    Ok(after)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+pub enum SortBy {
+    #[default]
+    #[serde(rename = "createdAt")]
+    CreatedAt,
+    #[serde(rename = "name")]
+    Name,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    Asc,
+    #[default]
+    Desc,
+}
+
+/// A page of live organisations, optionally matching `search` in the name
+/// or slug.
+pub async fn list(
+    deps: Deps<'_>,
+    page: Page,
+    search: Option<&str>,
+    sort_by: SortBy,
+    order: SortOrder,
+) -> Result<(Vec<Organisation>, u64), ApiError> {
+    let pattern: SqlValue = search
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            format!(
+                "%{}%",
+                s.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )
+        })
+        .into();
+    let order_by = match (sort_by, order) {
+        (SortBy::CreatedAt, SortOrder::Asc) => "o.created_at ASC, o.id",
+        (SortBy::CreatedAt, SortOrder::Desc) => "o.created_at DESC, o.id",
+        (SortBy::Name, SortOrder::Asc) => "lower(o.name) ASC, o.id",
+        (SortBy::Name, SortOrder::Desc) => "lower(o.name) DESC, o.id",
+    };
+    let filter =
+        "o.deleted_at IS NULL AND ($1::text IS NULL OR o.name ILIKE $1 OR o.slug ILIKE $1)";
+    let rows = deps
+        .database
+        .query(
+            &format!("SELECT {COLUMNS} FROM organizations o WHERE {filter} ORDER BY {order_by} LIMIT $2 OFFSET $3"),
+            &[pattern.clone(), i64::from(page.limit).into(), page.offset().into()],
+        )
+        .await?;
+    let total = deps
+        .database
+        .query_opt(
+            &format!("SELECT count(*) AS total FROM organizations o WHERE {filter}"),
+            &[pattern],
+        )
+        .await?
+        .map(|row| row.get::<i64>("total"))
+        .transpose()?
+        .unwrap_or(0);
+    let items = rows
+        .iter()
+        .map(Organisation::from_row)
+        .collect::<Result<_, _>>()?;
+    Ok((items, u64::try_from(total).unwrap_or(0)))
+}
+
+/// Soft-deletes the organisation: its slug is free again, its pending
+/// invitations are withdrawn, and every cached membership and public view
+/// of it is dropped.
+pub async fn delete(deps: Deps<'_>, id: Uuid) -> Result<(), ApiError> {
+    let organisation = get(deps, id).await?;
+    let mut transaction = deps.database.begin().await?;
+    transaction
+        .execute(
+            "UPDATE organizations SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
+            &[id.into(), deps.clock.now().into()],
+        )
+        .await?;
+    transaction
+        .execute(
+            "UPDATE organization_invitations SET status = 'revoked' WHERE organization_id = $1 AND status = 'pending'",
+            &[id.into()],
+        )
+        .await?;
+    let members = transaction
+        .query(
+            "SELECT user_id FROM organization_memberships WHERE organization_id = $1",
+            &[id.into()],
+        )
+        .await?;
+    transaction.commit().await?;
+    for row in &members {
+        let user_id: String = row.get("user_id")?;
+        crate::members::forget_membership(deps, id, &user_id).await;
+    }
+    forget_public(deps, &organisation.slug).await;
+    tracing::info!(organization_id = %id, "organisation deleted");
+    Ok(())
+}
+
+fn public_key(slug: &str) -> String {
+    format!("org:public:{slug}")
+}
+
+/// Drops the cached public views of `slug`.
+pub async fn forget_public(deps: Deps<'_>, slug: &str) {
+    if let Err(error) = deps.kv.delete(&public_key(slug)).await {
+        tracing::error!(%error, "could not drop a cached public organisation view");
+    }
+}
+
+/// What anyone may see of an organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicView {
+    pub branding: Branding,
+    pub info: Value,
+}
+
+/// The public branding and info of the live organisation `slug`, from the
+/// cache when it is there.
+pub async fn public_view(deps: Deps<'_>, raw_slug: &str) -> Result<PublicView, ApiError> {
+    let slug = raw_slug.trim().to_lowercase();
+    let key = public_key(&slug);
+    match deps.kv.get(&key).await {
+        Ok(Some(value)) => {
+            if let Ok(view) = serde_json::from_str(&value) {
+                return Ok(view);
+            }
+        }
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "public view cache unavailable"),
+    }
+    let organisation = by_slug(deps, &slug).await?;
+    let branding = settings::branding(deps, organisation.id).await?;
+    let features = settings::features(deps, organisation.id).await?;
+    let info = json!({
+        "id": organisation.id,
+        "slug": organisation.slug,
+        "name": organisation.name,
+        "description": organisation.description,
+        "logoUrl": branding.logo_url,
+        "brandColors": {
+            "primary": branding.primary_color_hex,
+            "secondary": branding.secondary_color_hex,
+            "accent": branding.accent_color_hex,
+            "background": branding.background_color_hex,
+        },
+        "brandFonts": { "body": branding.font_body, "heading": branding.font_heading },
+        "brandRadius": branding.radius_value,
+        "brandDensity": branding.density_value,
+        "heroLayout": branding.hero_layout,
+        "enableSubscriptions": features.enable_subscriptions,
+    });
+    let view = PublicView { branding, info };
+    if let Ok(value) = serde_json::to_string(&view)
+        && let Err(error) = deps.kv.put(&key, &value, Some(PUBLIC_TTL)).await
+    {
+        tracing::warn!(%error, "could not cache a public organisation view");
+    }
+    Ok(view)
+}

@@ -1,0 +1,618 @@
+//! An organisation's branding, contact and feature settings (rows created
+//! with the organisation, holding the defaults), and the platform's own
+//! settings (one row).
+
+use chrono::{DateTime, Utc};
+use codex_database::Row;
+use codex_errors::ApiError;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Deps;
+use crate::organisation::{self, check_url};
+
+pub const HERO_LAYOUTS: &[&str] = &[
+    "default",
+    "centered",
+    "logo-hero",
+    "minimal",
+    "split",
+    "magazine",
+    "asymmetric",
+    "portrait",
+    "gallery",
+    "stacked",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Branding {
+    pub logo_url: Option<String>,
+    pub primary_color_hex: String,
+    pub secondary_color_hex: Option<String>,
+    pub accent_color_hex: Option<String>,
+    pub background_color_hex: Option<String>,
+    pub font_body: Option<String>,
+    pub font_heading: Option<String>,
+    pub radius_value: f64,
+    pub density_value: f64,
+    pub hero_layout: String,
+}
+
+/// Changes to branding: outer `None` leaves a field, `Some(None)` clears a
+/// nullable one.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BrandingChanges {
+    pub primary_color_hex: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub secondary_color_hex: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub accent_color_hex: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub background_color_hex: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub font_body: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub font_heading: Option<Option<String>>,
+    pub radius_value: Option<f64>,
+    pub density_value: Option<f64>,
+    pub hero_layout: Option<String>,
+}
+
+/// Distinguishes a field sent as `null` (clear it) from one left out.
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `#RRGGBB`, upper-cased.
+fn colour(field: &'static str, value: &str) -> Result<String, ApiError> {
+    let value = value.trim().to_ascii_uppercase();
+    let ok = value.len() == 7
+        && value.starts_with('#')
+        && value[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if ok {
+        Ok(value)
+    } else {
+        Err(ApiError::invalid_fields([(
+            field,
+            "must be a colour such as #3B82F6",
+        )]))
+    }
+}
+
+fn font(field: &'static str, value: &str) -> Result<String, ApiError> {
+    let value = value.trim();
+    let ok = !value.is_empty()
+        && value.chars().count() <= 50
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(ApiError::invalid_fields([(
+            field,
+            "must be 1 to 50 letters, digits and spaces",
+        )]))
+    }
+}
+
+fn in_range(field: &'static str, value: f64, low: f64, high: f64) -> Result<String, ApiError> {
+    if value.is_finite() && (low..=high).contains(&value) {
+        Ok(value.to_string())
+    } else {
+        Err(ApiError::invalid_fields([(
+            field,
+            format!("must be from {low} to {high}"),
+        )]))
+    }
+}
+
+fn branding_from_row(row: &Row) -> Result<Branding, ApiError> {
+    let number = |column: &str| -> Result<f64, ApiError> {
+        let text: String = row.get(column)?;
+        text.parse()
+            .map_err(|_| ApiError::internal(format!("{column} is not a number")))
+    };
+    Ok(Branding {
+        logo_url: row.get("logo_url")?,
+        primary_color_hex: row.get("primary_color_hex")?,
+        secondary_color_hex: row.get("secondary_color_hex")?,
+        accent_color_hex: row.get("accent_color_hex")?,
+        background_color_hex: row.get("background_color_hex")?,
+        font_body: row.get("font_body")?,
+        font_heading: row.get("font_heading")?,
+        radius_value: number("radius_value")?,
+        density_value: number("density_value")?,
+        hero_layout: row.get("hero_layout")?,
+    })
+}
+
+const BRANDING_COLUMNS: &str = "logo_url, primary_color_hex, secondary_color_hex, accent_color_hex, \
+     background_color_hex, font_body, font_heading, radius_value, density_value, hero_layout";
+
+pub async fn branding(deps: Deps<'_>, organization_id: Uuid) -> Result<Branding, ApiError> {
+    let row = deps
+        .database
+        .query_opt(
+            &format!("SELECT {BRANDING_COLUMNS} FROM branding_settings WHERE organization_id = $1"),
+            &[organization_id.into()],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization not found"))?;
+    branding_from_row(&row)
+}
+
+fn checked_option(
+    value: Option<Option<String>>,
+    check: impl Fn(&str) -> Result<String, ApiError>,
+) -> Result<(bool, Option<String>), ApiError> {
+    match value {
+        None => Ok((false, None)),
+        Some(None) => Ok((true, None)),
+        Some(Some(value)) => Ok((true, Some(check(&value)?))),
+    }
+}
+
+/// Applies branding changes after checking all of them, and drops the
+/// organisation's cached public views.
+pub async fn update_branding(
+    deps: Deps<'_>,
+    organization_id: Uuid,
+    changes: BrandingChanges,
+) -> Result<Branding, ApiError> {
+    let primary = changes
+        .primary_color_hex
+        .as_deref()
+        .map(|v| colour("primaryColorHex", v))
+        .transpose()?;
+    let secondary = checked_option(changes.secondary_color_hex, |v| {
+        colour("secondaryColorHex", v)
+    })?;
+    let accent = checked_option(changes.accent_color_hex, |v| colour("accentColorHex", v))?;
+    let background = checked_option(changes.background_color_hex, |v| {
+        colour("backgroundColorHex", v)
+    })?;
+    let body = checked_option(changes.font_body, |v| font("fontBody", v))?;
+    let heading = checked_option(changes.font_heading, |v| font("fontHeading", v))?;
+    let radius = changes
+        .radius_value
+        .map(|v| in_range("radiusValue", v, 0.0, 2.0))
+        .transpose()?;
+    let density = changes
+        .density_value
+        .map(|v| in_range("densityValue", v, 0.75, 1.25))
+        .transpose()?;
+    let layout = changes
+        .hero_layout
+        .map(|layout| {
+            if HERO_LAYOUTS.contains(&layout.as_str()) {
+                Ok(layout)
+            } else {
+                Err(ApiError::invalid_fields([(
+                    "heroLayout",
+                    "is not a known layout",
+                )]))
+            }
+        })
+        .transpose()?;
+    let row = deps
+        .database
+        .query_opt(
+            &format!(
+                "UPDATE branding_settings b SET \
+                   primary_color_hex = COALESCE($2, b.primary_color_hex), \
+                   secondary_color_hex = CASE WHEN $3 THEN $4 ELSE b.secondary_color_hex END, \
+                   accent_color_hex = CASE WHEN $5 THEN $6 ELSE b.accent_color_hex END, \
+                   background_color_hex = CASE WHEN $7 THEN $8 ELSE b.background_color_hex END, \
+                   font_body = CASE WHEN $9 THEN $10 ELSE b.font_body END, \
+                   font_heading = CASE WHEN $11 THEN $12 ELSE b.font_heading END, \
+                   radius_value = COALESCE($13, b.radius_value), \
+                   density_value = COALESCE($14, b.density_value), \
+                   hero_layout = COALESCE($15, b.hero_layout) \
+                 WHERE b.organization_id = $1 RETURNING {BRANDING_COLUMNS}"
+            ),
+            &[
+                organization_id.into(),
+                primary.into(),
+                secondary.0.into(),
+                secondary.1.into(),
+                accent.0.into(),
+                accent.1.into(),
+                background.0.into(),
+                background.1.into(),
+                body.0.into(),
+                body.1.into(),
+                heading.0.into(),
+                heading.1.into(),
+                radius.into(),
+                density.into(),
+                layout.into(),
+            ],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization not found"))?;
+    forget_public_of(deps, organization_id).await;
+    branding_from_row(&row)
+}
+
+/// Records the stored logo (or its removal); returns the new branding and
+/// the key of the file it replaced, for the caller to delete.
+pub async fn set_logo(
+    deps: Deps<'_>,
+    organization_id: Uuid,
+    logo: Option<(&str, &str)>,
+) -> Result<(Branding, Option<String>), ApiError> {
+    let (url, key) = logo.map_or((None, None), |(url, key)| (Some(url), Some(key)));
+    let mut transaction = deps.database.begin().await?;
+    let previous = transaction
+        .query_opt(
+            "SELECT logo_r2_path FROM branding_settings WHERE organization_id = $1 FOR UPDATE",
+            &[organization_id.into()],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization not found"))?
+        .get::<Option<String>>("logo_r2_path")?;
+    let row = transaction
+        .query_opt(
+            &format!(
+                "UPDATE branding_settings SET logo_url = $2, logo_r2_path = $3 WHERE organization_id = $1 \
+                 RETURNING {BRANDING_COLUMNS}"
+            ),
+            &[organization_id.into(), url.into(), key.into()],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization not found"))?;
+    transaction
+        .execute(
+            "UPDATE organizations SET logo_url = $2 WHERE id = $1",
+            &[organization_id.into(), url.into()],
+        )
+        .await?;
+    transaction.commit().await?;
+    forget_public_of(deps, organization_id).await;
+    Ok((branding_from_row(&row)?, previous))
+}
+
+async fn forget_public_of(deps: Deps<'_>, organization_id: Uuid) {
+    match organisation::get(deps, organization_id).await {
+        Ok(found) => organisation::forget_public(deps, &found.slug).await,
+        Err(error) => tracing::warn!(%error, "could not find the slug whose public view to drop"),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    pub platform_name: String,
+    pub support_email: String,
+    pub contact_url: Option<String>,
+    pub timezone: String,
+    pub twitter_url: Option<String>,
+    pub youtube_url: Option<String>,
+    pub instagram_url: Option<String>,
+    pub tiktok_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ContactChanges {
+    pub platform_name: Option<String>,
+    pub support_email: Option<String>,
+    pub timezone: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub contact_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub twitter_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub youtube_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub instagram_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub tiktok_url: Option<Option<String>>,
+}
+
+const CONTACT_COLUMNS: &str = "platform_name, support_email, contact_url, timezone, twitter_url, youtube_url, instagram_url, tiktok_url";
+
+fn contact_from_row(row: &Row) -> Result<Contact, ApiError> {
+    Ok(Contact {
+        platform_name: row.get("platform_name")?,
+        support_email: row.get("support_email")?,
+        contact_url: row.get("contact_url")?,
+        timezone: row.get("timezone")?,
+        twitter_url: row.get("twitter_url")?,
+        youtube_url: row.get("youtube_url")?,
+        instagram_url: row.get("instagram_url")?,
+        tiktok_url: row.get("tiktok_url")?,
+    })
+}
+
+pub async fn contact(deps: Deps<'_>, organization_id: Uuid) -> Result<Contact, ApiError> {
+    let row = deps
+        .database
+        .query_opt(
+            &format!("SELECT {CONTACT_COLUMNS} FROM contact_settings WHERE organization_id = $1"),
+            &[organization_id.into()],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization not found"))?;
+    contact_from_row(&row)
+}
+
+fn bounded_text(field: &'static str, value: &str) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > 100 {
+        return Err(ApiError::invalid_fields([(
+            field,
+            "must be 1 to 100 characters",
+        )]));
+    }
+    Ok(value.to_owned())
+}
+
+fn email(field: &'static str, value: &str) -> Result<String, ApiError> {
+    codex_accounts::email::normalise(value)
+        .map_err(|_| ApiError::invalid_fields([(field, "must be an e-mail address")]))
+}
+
+fn url_option(
+    field: &'static str,
+    value: Option<Option<String>>,
+) -> Result<(bool, Option<String>), ApiError> {
+    match value {
+        None => Ok((false, None)),
+        Some(None) => Ok((true, None)),
+        Some(Some(value)) => Ok((true, check_url(field, &value)?)),
+    }
+}
+
+pub async fn update_contact(
+    deps: Deps<'_>,
+    organization_id: Uuid,
+    changes: ContactChanges,
+) -> Result<Contact, ApiError> {
+    let name = changes
+        .platform_name
+        .as_deref()
+        .map(|v| bounded_text("platformName", v))
+        .transpose()?;
+    let support = changes
+        .support_email
+        .as_deref()
+        .map(|v| email("supportEmail", v))
+        .transpose()?;
+    let timezone = changes
+        .timezone
+        .as_deref()
+        .map(|v| bounded_text("timezone", v))
+        .transpose()?;
+    let contact_url = url_option("contactUrl", changes.contact_url)?;
+    let twitter = url_option("twitterUrl", changes.twitter_url)?;
+    let youtube = url_option("youtubeUrl", changes.youtube_url)?;
+    let instagram = url_option("instagramUrl", changes.instagram_url)?;
+    let tiktok = url_option("tiktokUrl", changes.tiktok_url)?;
+    let row = deps
+        .database
+        .query_opt(
+            &format!(
+                "UPDATE contact_settings c SET \
+                   platform_name = COALESCE($2, c.platform_name), \
+                   support_email = COALESCE($3, c.support_email), \
+                   timezone = COALESCE($4, c.timezone), \
+                   contact_url = CASE WHEN $5 THEN $6 ELSE c.contact_url END, \
+                   twitter_url = CASE WHEN $7 THEN $8 ELSE c.twitter_url END, \
+                   youtube_url = CASE WHEN $9 THEN $10 ELSE c.youtube_url END, \
+                   instagram_url = CASE WHEN $11 THEN $12 ELSE c.instagram_url END, \
+                   tiktok_url = CASE WHEN $13 THEN $14 ELSE c.tiktok_url END \
+                 WHERE c.organization_id = $1 RETURNING {CONTACT_COLUMNS}"
+            ),
+            &[
+                organization_id.into(),
+                name.into(),
+                support.into(),
+                timezone.into(),
+                contact_url.0.into(),
+                contact_url.1.into(),
+                twitter.0.into(),
+                twitter.1.into(),
+                youtube.0.into(),
+                youtube.1.into(),
+                instagram.0.into(),
+                instagram.1.into(),
+                tiktok.0.into(),
+                tiktok.1.into(),
+            ],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization not found"))?;
+    contact_from_row(&row)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Features {
+    pub enable_signups: bool,
+    pub enable_purchases: bool,
+    pub enable_subscriptions: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FeatureChanges {
+    pub enable_signups: Option<bool>,
+    pub enable_purchases: Option<bool>,
+    pub enable_subscriptions: Option<bool>,
+}
+
+fn features_from_row(row: &Row) -> Result<Features, ApiError> {
+    Ok(Features {
+        enable_signups: row.get("enable_signups")?,
+        enable_purchases: row.get("enable_purchases")?,
+        enable_subscriptions: row.get("enable_subscriptions")?,
+    })
+}
+
+pub async fn features(deps: Deps<'_>, organization_id: Uuid) -> Result<Features, ApiError> {
+    let row = deps
+        .database
+        .query_opt(
+            "SELECT enable_signups, enable_purchases, enable_subscriptions FROM feature_settings WHERE organization_id = $1",
+            &[organization_id.into()],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization not found"))?;
+    features_from_row(&row)
+}
+
+pub async fn update_features(
+    deps: Deps<'_>,
+    organization_id: Uuid,
+    changes: FeatureChanges,
+) -> Result<Features, ApiError> {
+    let row = deps
+        .database
+        .query_opt(
+            "UPDATE feature_settings f SET enable_signups = COALESCE($2, f.enable_signups), \
+               enable_purchases = COALESCE($3, f.enable_purchases), \
+               enable_subscriptions = COALESCE($4, f.enable_subscriptions) \
+             WHERE f.organization_id = $1 RETURNING enable_signups, enable_purchases, enable_subscriptions",
+            &[
+                organization_id.into(),
+                changes.enable_signups.into(),
+                changes.enable_purchases.into(),
+                changes.enable_subscriptions.into(),
+            ],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization not found"))?;
+    forget_public_of(deps, organization_id).await;
+    features_from_row(&row)
+}
+
+/// The platform's own settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformSettings {
+    pub platform_name: String,
+    pub logo_url: Option<String>,
+    pub primary_color_hex: String,
+    pub support_email: String,
+    pub enable_signups: bool,
+    pub enable_purchases: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PlatformChanges {
+    pub platform_name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub logo_url: Option<Option<String>>,
+    pub primary_color_hex: Option<String>,
+    pub support_email: Option<String>,
+    pub enable_signups: Option<bool>,
+    pub enable_purchases: Option<bool>,
+}
+
+const PLATFORM_COLUMNS: &str = "platform_name, logo_url, primary_color_hex, support_email, enable_signups, enable_purchases, updated_at";
+const PLATFORM_KEY: &str = "platform:settings";
+
+fn platform_from_row(row: &Row) -> Result<PlatformSettings, ApiError> {
+    Ok(PlatformSettings {
+        platform_name: row.get("platform_name")?,
+        logo_url: row.get("logo_url")?,
+        primary_color_hex: row.get("primary_color_hex")?,
+        support_email: row.get("support_email")?,
+        enable_signups: row.get("enable_signups")?,
+        enable_purchases: row.get("enable_purchases")?,
+        updated_at: row.get("updated_at")?,
+    })
+}
+
+/// The platform settings, cached until they change.
+pub async fn platform(deps: Deps<'_>) -> Result<PlatformSettings, ApiError> {
+    if let Ok(Some(value)) = deps.kv.get(PLATFORM_KEY).await
+        && let Ok(found) = serde_json::from_str(&value)
+    {
+        return Ok(found);
+    }
+    let row = deps
+        .database
+        .query_opt(
+            &format!("SELECT {PLATFORM_COLUMNS} FROM platform_configuration"),
+            &[],
+        )
+        .await?
+        .ok_or_else(|| ApiError::internal("the platform settings row is missing"))?;
+    let found = platform_from_row(&row)?;
+    if let Ok(value) = serde_json::to_string(&found)
+        && let Err(error) = deps
+            .kv
+            .put(
+                PLATFORM_KEY,
+                &value,
+                Some(std::time::Duration::from_secs(3600)),
+            )
+            .await
+    {
+        tracing::warn!(%error, "could not cache the platform settings");
+    }
+    Ok(found)
+}
+
+pub async fn update_platform(
+    deps: Deps<'_>,
+    changed_by: &str,
+    changes: PlatformChanges,
+) -> Result<PlatformSettings, ApiError> {
+    let name = changes
+        .platform_name
+        .as_deref()
+        .map(|v| bounded_text("platformName", v))
+        .transpose()?;
+    let logo = url_option("logoUrl", changes.logo_url)?;
+    let primary = changes
+        .primary_color_hex
+        .as_deref()
+        .map(|v| colour("primaryColorHex", v))
+        .transpose()?;
+    let support = changes
+        .support_email
+        .as_deref()
+        .map(|v| email("supportEmail", v))
+        .transpose()?;
+    let row = deps
+        .database
+        .query_opt(
+            &format!(
+                "UPDATE platform_configuration p SET \
+                   platform_name = COALESCE($1, p.platform_name), \
+                   logo_url = CASE WHEN $2 THEN $3 ELSE p.logo_url END, \
+                   primary_color_hex = COALESCE($4, p.primary_color_hex), \
+                   support_email = COALESCE($5, p.support_email), \
+                   enable_signups = COALESCE($6, p.enable_signups), \
+                   enable_purchases = COALESCE($7, p.enable_purchases), \
+                   updated_by = $8 \
+                 RETURNING {PLATFORM_COLUMNS}"
+            ),
+            &[
+                name.into(),
+                logo.0.into(),
+                logo.1.into(),
+                primary.into(),
+                support.into(),
+                changes.enable_signups.into(),
+                changes.enable_purchases.into(),
+                changed_by.into(),
+            ],
+        )
+        .await?
+        .ok_or_else(|| ApiError::internal("the platform settings row is missing"))?;
+    if let Err(error) = deps.kv.delete(PLATFORM_KEY).await {
+        tracing::error!(%error, "could not drop the cached platform settings");
+    }
+    platform_from_row(&row)
+}

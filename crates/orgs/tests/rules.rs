@@ -1,0 +1,245 @@
+//! The organisation rules against real PostgreSQL: ownership on create,
+//! invitations (address check, single use, waiting for a sign-up,
+//! re-inviting a removed member), the last-owner guard, and the public view
+//! following every change.
+
+use codex_mail::read_outbox;
+use codex_orgs::members::{self, InvitationLinks};
+use codex_orgs::organisation::{self, OrganisationFields};
+use codex_orgs::settings::{self, BrandingChanges};
+use codex_testkit::world::World;
+use uuid::Uuid;
+
+trait Helpers {
+    async fn user(&self, email: &str) -> String;
+    async fn organisation(&self, owner: &str, slug: &str) -> Uuid;
+    async fn status_of(&self, organisation: Uuid, user: &str) -> Option<(String, String)>;
+    async fn mailed_token(&self, address: &str) -> String;
+}
+
+impl Helpers for World {
+    async fn user(&self, email: &str) -> String {
+        let id = Uuid::new_v4().simple().to_string();
+        self.database
+            .execute(
+                "INSERT INTO users (id, name, email, email_verified, role) VALUES ($1, 'User', $2, true, 'creator')",
+                &[id.as_str().into(), email.into()],
+            )
+            .await
+            .expect("user");
+        id
+    }
+
+    async fn organisation(&self, owner: &str, slug: &str) -> Uuid {
+        let fields = OrganisationFields {
+            name: Some("Studio".to_owned()),
+            slug: Some(slug.to_owned()),
+            ..OrganisationFields::default()
+        };
+        organisation::create(self.deps(), owner, &fields)
+            .await
+            .expect("create")
+            .id
+    }
+
+    async fn status_of(&self, organisation: Uuid, user: &str) -> Option<(String, String)> {
+        self.database
+            .query_opt(
+                "SELECT role, status FROM organization_memberships WHERE organization_id = $1 AND user_id = $2",
+                &[organisation.into(), user.into()],
+            )
+            .await
+            .expect("query")
+            .map(|row| (row.get("role").expect("role"), row.get("status").expect("status")))
+    }
+
+    async fn mailed_token(&self, address: &str) -> String {
+        let mail = read_outbox(self.database.as_ref(), address, 1)
+            .await
+            .expect("outbox");
+        let text = &mail.first().expect("an invitation e-mail").text;
+        let start = text.find("token=").expect("a link") + "token=".len();
+        text[start..].chars().take(43).collect()
+    }
+}
+
+fn links() -> InvitationLinks {
+    InvitationLinks {
+        accept_page: "http://app.example/accept-invite".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn invitations_are_for_their_address_once_and_can_follow_a_removal() {
+    let world = World::new().await;
+    let owner = world.user("owner@example.com").await;
+    let organisation = world.organisation(&owner, "night-studio").await;
+    assert_eq!(
+        world.status_of(organisation, &owner).await,
+        Some(("owner".to_owned(), "active".to_owned()))
+    );
+
+    // Invited before they have an account; the invitation waits.
+    members::invite(
+        world.deps(),
+        &links(),
+        organisation,
+        &owner,
+        "New@Example.com",
+        "creator",
+    )
+    .await
+    .expect("invite");
+    let token = world.mailed_token("new@example.com").await;
+    let stranger = world.user("stranger@example.com").await;
+    let refused = members::respond(
+        world.deps(),
+        &token,
+        &stranger,
+        "stranger@example.com",
+        true,
+    )
+    .await
+    .expect_err("another address");
+    assert_eq!(refused.status().as_u16(), 403);
+
+    let newcomer = world.user("new@example.com").await;
+    members::respond(world.deps(), &token, &newcomer, "new@example.com", true)
+        .await
+        .expect("accept");
+    assert_eq!(
+        world.status_of(organisation, &newcomer).await,
+        Some(("creator".to_owned(), "active".to_owned()))
+    );
+    let again = members::respond(world.deps(), &token, &newcomer, "new@example.com", true)
+        .await
+        .expect_err("single use");
+    assert_eq!(again.status().as_u16(), 400);
+
+    let duplicate = members::invite(
+        world.deps(),
+        &links(),
+        organisation,
+        &owner,
+        "new@example.com",
+        "member",
+    )
+    .await
+    .expect_err("already a member");
+    assert_eq!(duplicate.status().as_u16(), 409);
+
+    members::remove(world.deps(), organisation, &newcomer)
+        .await
+        .expect("remove");
+    assert_eq!(
+        world.status_of(organisation, &newcomer).await,
+        Some(("creator".to_owned(), "inactive".to_owned()))
+    );
+    members::invite(
+        world.deps(),
+        &links(),
+        organisation,
+        &owner,
+        "new@example.com",
+        "member",
+    )
+    .await
+    .expect("a removed member can be invited again");
+    let token = world.mailed_token("new@example.com").await;
+    members::respond(world.deps(), &token, &newcomer, "new@example.com", true)
+        .await
+        .expect("accept again");
+    assert_eq!(
+        world.status_of(organisation, &newcomer).await,
+        Some(("member".to_owned(), "active".to_owned()))
+    );
+}
+
+#[tokio::test]
+async fn the_last_owner_is_never_demoted_or_removed() {
+    let world = World::new().await;
+    let owner = world.user("a@example.com").await;
+    let organisation = world.organisation(&owner, "guarded").await;
+    for attempt in [
+        members::change_role(world.deps(), organisation, &owner, "admin")
+            .await
+            .map(|_| ()),
+        members::remove(world.deps(), organisation, &owner).await,
+    ] {
+        assert_eq!(attempt.expect_err("guarded").status().as_u16(), 422);
+    }
+    let second = world.user("b@example.com").await;
+    world
+        .database
+        .execute(
+            "INSERT INTO organization_memberships (organization_id, user_id, role) VALUES ($1, $2, 'owner')",
+            &[organisation.into(), second.as_str().into()],
+        )
+        .await
+        .expect("second owner");
+    members::change_role(world.deps(), organisation, &owner, "admin")
+        .await
+        .expect("with another owner, one may step down");
+    let last = members::remove(world.deps(), organisation, &second)
+        .await
+        .expect_err("now the last owner");
+    assert_eq!(last.status().as_u16(), 422);
+}
+
+#[tokio::test]
+async fn the_public_view_follows_every_change() {
+    let world = World::new().await;
+    let owner = world.user("c@example.com").await;
+    let organisation = world.organisation(&owner, "before").await;
+    let first = organisation::public_view(world.deps(), "before")
+        .await
+        .expect("view");
+    assert_eq!(first.info["name"], "Studio");
+    assert_eq!(first.branding.primary_color_hex, "#3B82F6");
+
+    settings::update_branding(
+        world.deps(),
+        organisation,
+        BrandingChanges {
+            primary_color_hex: Some("#abcdef".to_owned()),
+            ..BrandingChanges::default()
+        },
+    )
+    .await
+    .expect("branding");
+    let changed = organisation::public_view(world.deps(), "before")
+        .await
+        .expect("view");
+    assert_eq!(changed.info["brandColors"]["primary"], "#ABCDEF");
+
+    let renamed = OrganisationFields {
+        slug: Some("after".to_owned()),
+        name: Some("Renamed".to_owned()),
+        ..OrganisationFields::default()
+    };
+    organisation::update(world.deps(), organisation, &renamed)
+        .await
+        .expect("update");
+    let gone = organisation::public_view(world.deps(), "before")
+        .await
+        .expect_err("old slug");
+    assert_eq!(gone.status().as_u16(), 404);
+    let moved = organisation::public_view(world.deps(), "after")
+        .await
+        .expect("new slug");
+    assert_eq!(moved.info["name"], "Renamed");
+
+    organisation::delete(world.deps(), organisation)
+        .await
+        .expect("delete");
+    assert!(
+        organisation::public_view(world.deps(), "after")
+            .await
+            .is_err()
+    );
+    assert!(
+        organisation::slug_available(world.deps(), "after")
+            .await
+            .expect("check")
+    );
+}
