@@ -24,6 +24,8 @@ pub mod rate_limit;
 pub mod respond;
 mod state;
 pub mod telemetry;
+#[cfg(feature = "multipart")]
+pub mod upload;
 
 use axum::Router;
 use axum::routing::get;

@@ -12,6 +12,7 @@ use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::Path;
 use codex_http_kit::respond::{self, Data, no_content};
+use codex_http_kit::upload::read_file;
 use codex_policy::{Viewer, deps};
 use codex_users::profile;
 use codex_validation::image;
@@ -23,47 +24,15 @@ pub const MAX_AVATAR: usize = 5 * 1024 * 1024;
 pub const MAX_BODY: usize = MAX_AVATAR + 64 * 1024;
 
 const PREFIX: &str = "avatars/";
-
-fn too_large() -> ApiError {
-    ApiError::invalid_fields([("avatar", "File 'avatar' exceeds maximum size of 5MB")])
-}
-
-/// Reads the `avatar` field, refusing it as soon as it passes the limit.
-async fn read_avatar(multipart: &mut Multipart) -> Result<Vec<u8>, ApiError> {
-    let unreadable = |error: axum::extract::multipart::MultipartError| {
-        if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            ApiError::validation("The upload is not a valid multipart form")
-        }
-    };
-    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
-        if field.name() != Some("avatar") {
-            continue;
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-            if bytes.len() + chunk.len() > MAX_AVATAR {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        return Ok(bytes);
-    }
-    Err(ApiError::invalid_fields([(
-        "avatar",
-        "Required file 'avatar' is missing",
-    )]))
-}
+/// Public images served under `/assets`: avatars, and organisation logos.
+const PUBLIC_PREFIXES: [&str; 2] = [PREFIX, "logos/"];
 
 pub async fn upload(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Data<Value>, ApiError> {
-    let mut multipart =
-        multipart.map_err(|_| ApiError::validation("Expected a multipart/form-data upload"))?;
-    let bytes = read_avatar(&mut multipart).await?;
+    let bytes = read_file(multipart, "avatar", MAX_AVATAR).await?;
     let kind = image::sniff(&bytes).ok_or_else(|| {
         ApiError::invalid_fields([(
             "avatar",
@@ -116,12 +85,13 @@ async fn delete_stored_except(state: &AppState, user_id: &str, keep: Option<&str
     }
 }
 
-/// Public images: avatars only. Names are random, so they are cached long.
+/// Public images: avatars and organisation logos, nothing else. Names are
+/// random, so they are cached long.
 pub async fn serve(
     State(state): State<AppState>,
     Path(key): Path<String>,
 ) -> Result<Response, ApiError> {
-    if !key.starts_with(PREFIX) || key.contains("..") {
+    if !PUBLIC_PREFIXES.iter().any(|prefix| key.starts_with(prefix)) || key.contains("..") {
         return Err(ApiError::route_not_found());
     }
     let object = state

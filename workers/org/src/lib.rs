@@ -1,11 +1,20 @@
-//! The `organization-api` service: organisations, memberships and invitations, organisation settings and public organisation info.
+//! The `organization-api` service: organisations, memberships and
+//! invitations, organisation settings, public organisation info, and the
+//! platform's settings.
 //!
 //! [`routes`] is the service's axum router; the native host serves it on
 //! port 42071 and the `org` worker serves it on Cloudflare Workers. The
 //! shared behaviour (health, envelopes, headers, CORS) comes from
-//! `codex-http-kit`.
+//! `codex-http-kit`; the rules from `codex-orgs`; who may call what from the
+//! extractors of `codex-policy` each handler takes.
+
+mod members;
+mod organisations;
+mod settings;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, patch, post};
 use codex_http_kit::{AppState, Service};
 
 pub const SERVICE: Service = Service {
@@ -19,6 +28,84 @@ pub const DEFAULT_PORT: u16 = 42071;
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/organizations",
+            post(organisations::create).get(organisations::list),
+        )
+        .route(
+            "/api/organizations/check-slug/{slug}",
+            get(organisations::check_slug),
+        )
+        .route(
+            "/api/organizations/slug/{slug}",
+            get(organisations::by_slug),
+        )
+        .route(
+            "/api/organizations/my-organizations",
+            get(organisations::mine),
+        )
+        .route(
+            "/api/organizations/public/{slug}",
+            get(organisations::public_branding),
+        )
+        .route(
+            "/api/organizations/public/{slug}/info",
+            get(organisations::public_info),
+        )
+        .route(
+            "/api/organizations/invitations/accept",
+            post(members::accept),
+        )
+        .route(
+            "/api/organizations/invitations/decline",
+            post(members::decline),
+        )
+        .route(
+            "/api/organizations/{id}",
+            get(organisations::get)
+                .patch(organisations::update)
+                .delete(organisations::delete),
+        )
+        .route("/api/organizations/{id}/members", get(members::list))
+        .route(
+            "/api/organizations/{id}/members/my-membership",
+            get(members::mine),
+        )
+        .route(
+            "/api/organizations/{id}/members/{userId}",
+            patch(members::change_role).delete(members::remove),
+        )
+        .route(
+            "/api/organizations/{id}/invitations",
+            post(members::invite).get(members::pending),
+        )
+        .route(
+            "/api/organizations/{id}/invitations/{invitationId}",
+            delete(members::revoke),
+        )
+        .route("/api/organizations/{id}/settings", get(settings::all))
+        .route(
+            "/api/organizations/{id}/settings/branding",
+            get(settings::branding).put(settings::update_branding),
+        )
+        .route(
+            "/api/organizations/{id}/settings/branding/logo",
+            post(settings::upload_logo)
+                .delete(settings::remove_logo)
+                .layer(DefaultBodyLimit::max(settings::MAX_BODY)),
+        )
+        .route(
+            "/api/organizations/{id}/settings/contact",
+            get(settings::contact).put(settings::update_contact),
+        )
+        .route(
+            "/api/organizations/{id}/settings/features",
+            get(settings::features).put(settings::update_features),
+        )
+        .route(
+            "/api/platform/settings",
+            get(settings::platform).put(settings::update_platform),
+        )
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,173 @@
+//! Organisation routes.
+
+use axum::extract::State;
+use axum::response::Response;
+use codex_errors::ApiError;
+use codex_http_kit::AppState;
+use codex_http_kit::extract::{Json, Path, Query};
+use codex_http_kit::respond::{Created, Data, List, no_content};
+use codex_orgs::organisation::{
+    self, MyOrganisation, Organisation, OrganisationFields, SortBy, SortOrder,
+};
+use codex_policy::{Creators, OrgManager, RoleIn, Viewer, deps};
+use codex_users::Role;
+use codex_validation::PageQuery;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OrganisationBody {
+    name: Option<String>,
+    slug: Option<String>,
+    description: Option<String>,
+    website_url: Option<String>,
+}
+
+impl From<OrganisationBody> for OrganisationFields {
+    fn from(body: OrganisationBody) -> Self {
+        Self {
+            name: body.name,
+            slug: body.slug,
+            description: body.description,
+            website_url: body.website_url,
+        }
+    }
+}
+
+/// Creators, admins and the platform owner create organisations and own them.
+pub async fn create(
+    State(state): State<AppState>,
+    creator: RoleIn<Creators>,
+    Json(body): Json<OrganisationBody>,
+) -> Result<Created<Organisation>, ApiError> {
+    let viewer = creator.into_inner();
+    let fields = OrganisationFields::from(body);
+    Ok(Created(
+        organisation::create(deps(&state), &viewer.user.id, &fields).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    #[serde(flatten)]
+    page: PageQuery,
+    search: Option<String>,
+    #[serde(default)]
+    sort_by: SortBy,
+    #[serde(default)]
+    sort_order: SortOrder,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    Query(query): Query<ListQuery>,
+) -> Result<List<Organisation>, ApiError> {
+    let page = query.page.check()?;
+    if query
+        .search
+        .as_deref()
+        .is_some_and(|s| s.chars().count() > 255)
+    {
+        return Err(ApiError::invalid_fields([(
+            "search",
+            "must be at most 255 characters",
+        )]));
+    }
+    let (items, total) = organisation::list(
+        deps(&state),
+        page,
+        query.search.as_deref(),
+        query.sort_by,
+        query.sort_order,
+    )
+    .await?;
+    Ok(List::new(items, page, total))
+}
+
+pub async fn check_slug(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Data<Value>, ApiError> {
+    let available = organisation::slug_available(deps(&state), &slug).await?;
+    Ok(Data(json!({ "available": available })))
+}
+
+pub async fn by_slug(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Data<Organisation>, ApiError> {
+    Ok(Data(organisation::by_slug(deps(&state), &slug).await?))
+}
+
+pub async fn mine(
+    State(state): State<AppState>,
+    Viewer(viewer): Viewer,
+) -> Result<Data<Vec<MyOrganisation>>, ApiError> {
+    Ok(Data(
+        organisation::mine(deps(&state), &viewer.user.id).await?,
+    ))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+    Path(id): Path<Uuid>,
+) -> Result<Data<Organisation>, ApiError> {
+    Ok(Data(organisation::get(deps(&state), id).await?))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    manager: OrgManager,
+    Json(body): Json<OrganisationBody>,
+) -> Result<Data<Organisation>, ApiError> {
+    let fields = OrganisationFields::from(body);
+    Ok(Data(
+        organisation::update(deps(&state), manager.organization_id, &fields).await?,
+    ))
+}
+
+/// Only an owner (or the platform owner) deletes an organisation.
+pub async fn delete(
+    State(state): State<AppState>,
+    manager: OrgManager,
+) -> Result<Response, ApiError> {
+    let is_owner = manager
+        .membership
+        .as_ref()
+        .is_some_and(|m| m.role == "owner")
+        || manager.viewer.user.role == Role::PlatformOwner;
+    if !is_owner {
+        return Err(ApiError::forbidden(
+            "Only an owner may delete the organisation",
+        ));
+    }
+    organisation::delete(deps(&state), manager.organization_id).await?;
+    Ok(no_content())
+}
+
+pub async fn public_branding(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Data<codex_orgs::settings::Branding>, ApiError> {
+    Ok(Data(
+        organisation::public_view(deps(&state), &slug)
+            .await?
+            .branding,
+    ))
+}
+
+pub async fn public_info(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Data<Value>, ApiError> {
+    Ok(Data(
+        organisation::public_view(deps(&state), &slug).await?.info,
+    ))
+}
