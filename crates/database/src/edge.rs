@@ -50,6 +50,17 @@ impl HyperdriveDatabase {
         }
     }
 
+    /// A fresh shared connection, after the previous one was found closed
+    /// (Hyperdrive and PostgreSQL close idle connections; the isolate only
+    /// learns of it on the next use). The statement is tried once more on
+    /// it: a closed connection never carried it.
+    async fn reconnect(&self) -> Result<Arc<tokio_postgres::Client>, DbError> {
+        let mut shared = self.shared.lock().await;
+        let client = Arc::new(self.connect().await?);
+        *shared = Some(Arc::clone(&client));
+        Ok(client)
+    }
+
     async fn connect(&self) -> Result<tokio_postgres::Client, DbError> {
         let hyperdrive = self.env.hyperdrive(self.binding).map_err(|_| {
             DbError::Unavailable(format!("no Hyperdrive binding named {}", self.binding))
@@ -80,14 +91,28 @@ impl HyperdriveDatabase {
 #[async_trait]
 impl Database for HyperdriveDatabase {
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, DbError> {
-        SendFuture::new(async move { run_query(&*self.shared_client().await?, sql, params).await })
-            .await
+        SendFuture::new(async move {
+            let client = self.shared_client().await?;
+            match run_query(&client, sql, params).await {
+                Err(DbError::Unavailable(_)) if client.is_closed() => {
+                    run_query(&*self.reconnect().await?, sql, params).await
+                }
+                result => result,
+            }
+        })
+        .await
     }
 
     async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
-        SendFuture::new(
-            async move { run_execute(&*self.shared_client().await?, sql, params).await },
-        )
+        SendFuture::new(async move {
+            let client = self.shared_client().await?;
+            match run_execute(&client, sql, params).await {
+                Err(DbError::Unavailable(_)) if client.is_closed() => {
+                    run_execute(&*self.reconnect().await?, sql, params).await
+                }
+                result => result,
+            }
+        })
         .await
     }
 
