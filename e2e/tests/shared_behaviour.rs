@@ -6,15 +6,30 @@ use codex_e2e::{allowed_origin, assert_error_envelope, client, json_of, targets}
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
+/// `/health` of `base_url`, asked up to three times a second apart: the
+/// local Workers runtime shares one SQLite file among the eight workers and
+/// now and then answers a KV read with "database is locked".
+async fn settled_health(http: &reqwest::Client, base_url: &str) -> reqwest::Response {
+    let mut attempt = 1;
+    loop {
+        let response = http
+            .get(format!("{base_url}/health"))
+            .send()
+            .await
+            .expect("health");
+        if response.status() == StatusCode::OK || attempt == 3 {
+            return response;
+        }
+        attempt += 1;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
 #[tokio::test]
 async fn every_service_reports_healthy_with_its_dependencies() {
     let http = client();
     for target in targets() {
-        let response = http
-            .get(format!("{}/health", target.base_url))
-            .send()
-            .await
-            .expect("health");
+        let response = settled_health(&http, &target.base_url).await;
         assert_eq!(response.status(), StatusCode::OK, "{}", target.key);
         assert_eq!(response.headers()["cache-control"], "no-store");
         let body = json_of(response).await;
