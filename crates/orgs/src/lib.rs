@@ -23,3 +23,25 @@ pub mod slug;
 pub mod svg;
 
 pub use codex_users::Deps;
+
+use codex_database::{Database, SqlValue};
+use codex_errors::ApiError;
+
+/// The total behind a page: `SELECT count(*) FROM {from_and_where}`.
+pub(crate) async fn total(
+    database: &dyn Database,
+    from_and_where: &str,
+    params: &[SqlValue],
+) -> Result<u64, ApiError> {
+    let row = database
+        .query_opt(
+            &format!("SELECT count(*) AS total FROM {from_and_where}"),
+            params,
+        )
+        .await?;
+    let total = row
+        .map(|row| row.get::<i64>("total"))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(u64::try_from(total).unwrap_or(0))
+}

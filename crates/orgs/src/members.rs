@@ -106,18 +106,14 @@ pub async fn list(
             ],
         )
         .await?;
-    let total = deps
-        .database
-        .query_opt(
-            &format!("SELECT count(*) AS total FROM organization_memberships m WHERE {filter}"),
-            &[organization_id.into(), role, status],
-        )
-        .await?
-        .map(|row| row.get::<i64>("total"))
-        .transpose()?
-        .unwrap_or(0);
+    let total = crate::total(
+        deps.database,
+        &format!("organization_memberships m WHERE {filter}"),
+        &[organization_id.into(), role, status],
+    )
+    .await?;
     let items = rows.iter().map(member_from_row).collect::<Result<_, _>>()?;
-    Ok((items, u64::try_from(total).unwrap_or(0)))
+    Ok((items, total))
 }
 
 /// The caller's membership, with every field null when there is none.
@@ -363,21 +359,17 @@ pub async fn pending(
             ],
         )
         .await?;
-    let total = deps
-        .database
-        .query_opt(
-            &format!("SELECT count(*) AS total FROM organization_invitations i WHERE {filter}"),
-            &[organization_id.into(), now.into()],
-        )
-        .await?
-        .map(|row| row.get::<i64>("total"))
-        .transpose()?
-        .unwrap_or(0);
+    let total = crate::total(
+        deps.database,
+        &format!("organization_invitations i WHERE {filter}"),
+        &[organization_id.into(), now.into()],
+    )
+    .await?;
     let items = rows
         .iter()
         .map(invitation_from_row)
         .collect::<Result<_, _>>()?;
-    Ok((items, u64::try_from(total).unwrap_or(0)))
+    Ok((items, total))
 }
 
 /// Withdraws an open invitation.

@@ -357,21 +357,17 @@ pub async fn list(
             &[pattern.clone(), i64::from(page.limit).into(), page.offset().into()],
         )
         .await?;
-    let total = deps
-        .database
-        .query_opt(
-            &format!("SELECT count(*) AS total FROM organizations o WHERE {filter}"),
-            &[pattern],
-        )
-        .await?
-        .map(|row| row.get::<i64>("total"))
-        .transpose()?
-        .unwrap_or(0);
+    let total = crate::total(
+        deps.database,
+        &format!("organizations o WHERE {filter}"),
+        &[pattern],
+    )
+    .await?;
     let items = rows
         .iter()
         .map(Organisation::from_row)
         .collect::<Result<_, _>>()?;
-    Ok((items, u64::try_from(total).unwrap_or(0)))
+    Ok((items, total))
 }
 
 /// Soft-deletes the organisation: its slug is free again, its pending
