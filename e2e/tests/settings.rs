@@ -180,6 +180,33 @@ async fn branding_is_saved_in_part_upper_cased_and_shown_publicly() {
     assert_eq!(data["heroLayout"], "split", "{data}");
     assert!(data["accentColorHex"].is_null(), "{data}");
 
+    let faq = json!([
+        {"id": uuid::Uuid::new_v4(), "question": "Can I cancel?", "answer": "Yes, at any time.", "order": 0},
+        {"id": uuid::Uuid::new_v4(), "question": "Is there a trial?", "answer": "Seven days.", "order": 1},
+    ])
+    .to_string();
+    let tuned = put_section(
+        &owner,
+        &id,
+        "branding",
+        &json!({"tokenOverrides": "{\"--radius\":\"6px\"}", "pricingFaq": faq}),
+    )
+    .await;
+    tuned.expect_status(StatusCode::OK, "PUT fine tuning");
+    assert_eq!(
+        tuned.body["data"]["pricingFaq"],
+        faq.as_str(),
+        "{}",
+        tuned.body
+    );
+    let info = public_info(&slug).await;
+    info.expect_status(StatusCode::OK, "public info after fine tuning");
+    assert_eq!(
+        info.body["data"]["brandFineTune"]["tokenOverrides"], "{\"--radius\":\"6px\"}",
+        "{}",
+        info.body
+    );
+
     let second = put_section(
         &owner,
         &id,
@@ -242,6 +269,12 @@ async fn bad_branding_is_refused_and_changes_nothing() {
         ("heroLayout", json!("weird")),
         ("fontBody", json!("<script>")),
         ("fontHeading", json!("F".repeat(51))),
+        ("tokenOverrides", json!("[1, 2]")),
+        ("darkModeOverrides", json!("{not json")),
+        (
+            "pricingFaq",
+            json!(json!([{"id": uuid::Uuid::new_v4(), "question": "Q?", "answer": "<b>A</b>", "order": 0}]).to_string()),
+        ),
     ];
     for (field, value) in cases {
         let mut body = json!({"secondaryColorHex": "#010203"});

@@ -456,6 +456,11 @@ pub async fn public_view(deps: Deps<'_>, raw_slug: &str) -> Result<PublicView, A
         "brandRadius": branding.radius_value,
         "brandDensity": branding.density_value,
         "heroLayout": branding.hero_layout,
+        "brandFineTune": {
+            "tokenOverrides": branding.token_overrides,
+            "darkModeOverrides": branding.dark_mode_overrides,
+            "darkTokenOverrides": branding.dark_token_overrides,
+        },
         "enableSubscriptions": features.enable_subscriptions,
     });
     let view = PublicView { branding, info };

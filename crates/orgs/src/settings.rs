@@ -37,6 +37,14 @@ pub struct Branding {
     pub radius_value: f64,
     pub density_value: f64,
     pub hero_layout: String,
+    /// JSON object text: design-token overrides for the light theme.
+    pub token_overrides: Option<String>,
+    /// JSON object text: overrides applied in dark mode.
+    pub dark_mode_overrides: Option<String>,
+    /// JSON object text: design-token overrides for the dark theme.
+    pub dark_token_overrides: Option<String>,
+    /// JSON array text: the pricing page's questions and answers.
+    pub pricing_faq: Option<String>,
 }
 
 /// Changes to branding: outer `None` leaves a field, `Some(None)` clears a
@@ -58,6 +66,14 @@ pub struct BrandingChanges {
     pub radius_value: Option<f64>,
     pub density_value: Option<f64>,
     pub hero_layout: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub token_overrides: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub dark_mode_overrides: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub dark_token_overrides: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub pricing_faq: Option<Option<String>>,
 }
 
 /// Distinguishes a field sent as `null` (clear it) from one left out.
@@ -111,6 +127,57 @@ fn in_range(field: &'static str, value: f64, low: f64, high: f64) -> Result<Stri
     }
 }
 
+/// Token overrides: the text of a JSON object, at most 20,000 characters.
+fn json_object(field: &'static str, value: &str) -> Result<String, ApiError> {
+    let parsed: Option<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(value).ok();
+    if value.chars().count() > 20_000 || parsed.is_none() {
+        return Err(ApiError::invalid_fields([(
+            field,
+            "must be a JSON object of at most 20000 characters",
+        )]));
+    }
+    Ok(value.to_owned())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaqItem {
+    id: Uuid,
+    question: String,
+    answer: String,
+    order: u32,
+}
+
+/// The pricing FAQ: the text of a JSON array of at most 20 items, each with
+/// a UUID, a question of 1–200 and an answer of 1–2000 characters (no
+/// HTML), and an order of its own.
+fn pricing_faq(value: &str) -> Result<String, ApiError> {
+    let refused = |why: &str| ApiError::invalid_fields([("pricingFaq", why.to_owned())]);
+    let items: Vec<FaqItem> = serde_json::from_str(value)
+        .map_err(|_| refused("must be a JSON array of {id, question, answer, order}"))?;
+    if items.is_empty() || items.len() > 20 {
+        return Err(refused("must have 1 to 20 items"));
+    }
+    let mut orders = std::collections::HashSet::new();
+    for item in &items {
+        let question = item.question.trim().chars().count();
+        let answer = item.answer.trim().chars().count();
+        if !(1..=200).contains(&question) || !(1..=2000).contains(&answer) {
+            return Err(refused(
+                "questions must be 1 to 200 characters, answers 1 to 2000",
+            ));
+        }
+        if item.answer.contains(['<', '>']) || item.question.contains(['<', '>']) {
+            return Err(refused("must not contain HTML"));
+        }
+        if !orders.insert(item.order) || item.id.is_nil() {
+            return Err(refused("each item needs its own id and order"));
+        }
+    }
+    Ok(value.to_owned())
+}
+
 fn branding_from_row(row: &Row) -> Result<Branding, ApiError> {
     let number = |column: &str| -> Result<f64, ApiError> {
         let text: String = row.get(column)?;
@@ -128,11 +195,16 @@ fn branding_from_row(row: &Row) -> Result<Branding, ApiError> {
         radius_value: number("radius_value")?,
         density_value: number("density_value")?,
         hero_layout: row.get("hero_layout")?,
+        token_overrides: row.get("token_overrides")?,
+        dark_mode_overrides: row.get("dark_mode_overrides")?,
+        dark_token_overrides: row.get("dark_token_overrides")?,
+        pricing_faq: row.get("pricing_faq")?,
     })
 }
 
 const BRANDING_COLUMNS: &str = "logo_url, primary_color_hex, secondary_color_hex, accent_color_hex, \
-     background_color_hex, font_body, font_heading, radius_value, density_value, hero_layout";
+     background_color_hex, font_body, font_heading, radius_value, density_value, hero_layout, \
+     token_overrides, dark_mode_overrides, dark_token_overrides, pricing_faq";
 
 pub async fn branding(deps: Deps<'_>, organization_id: Uuid) -> Result<Branding, ApiError> {
     let row = deps
@@ -199,6 +271,16 @@ pub async fn update_branding(
             }
         })
         .transpose()?;
+    let tokens = checked_option(changes.token_overrides, |v| {
+        json_object("tokenOverrides", v)
+    })?;
+    let dark = checked_option(changes.dark_mode_overrides, |v| {
+        json_object("darkModeOverrides", v)
+    })?;
+    let dark_tokens = checked_option(changes.dark_token_overrides, |v| {
+        json_object("darkTokenOverrides", v)
+    })?;
+    let faq = checked_option(changes.pricing_faq, pricing_faq)?;
     let row = deps
         .database
         .query_opt(
@@ -212,7 +294,11 @@ pub async fn update_branding(
                    font_heading = CASE WHEN $11 THEN $12 ELSE b.font_heading END, \
                    radius_value = COALESCE($13, b.radius_value), \
                    density_value = COALESCE($14, b.density_value), \
-                   hero_layout = COALESCE($15, b.hero_layout) \
+                   hero_layout = COALESCE($15, b.hero_layout), \
+                   token_overrides = CASE WHEN $16 THEN $17 ELSE b.token_overrides END, \
+                   dark_mode_overrides = CASE WHEN $18 THEN $19 ELSE b.dark_mode_overrides END, \
+                   dark_token_overrides = CASE WHEN $20 THEN $21 ELSE b.dark_token_overrides END, \
+                   pricing_faq = CASE WHEN $22 THEN $23 ELSE b.pricing_faq END \
                  WHERE b.organization_id = $1 RETURNING {BRANDING_COLUMNS}"
             ),
             &[
@@ -231,6 +317,14 @@ pub async fn update_branding(
                 radius.into(),
                 density.into(),
                 layout.into(),
+                tokens.0.into(),
+                tokens.1.into(),
+                dark.0.into(),
+                dark.1.into(),
+                dark_tokens.0.into(),
+                dark_tokens.1.into(),
+                faq.0.into(),
+                faq.1.into(),
             ],
         )
         .await?
@@ -615,4 +709,49 @@ pub async fn update_platform(
         tracing::error!(%error, "could not drop the cached platform settings");
     }
     platform_from_row(&row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_are_upper_cased_and_checked() {
+        assert_eq!(colour("c", " #abcdef "), Ok("#ABCDEF".to_owned()));
+        for bad in ["red", "#12345", "#1234567", "abcdef", "#GGGGGG"] {
+            assert!(colour("c", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn token_overrides_must_be_json_objects() {
+        assert!(json_object("t", r#"{"--radius":"4px"}"#).is_ok());
+        for bad in [
+            "[]",
+            "\"x\"",
+            "{",
+            "null",
+            &format!("{{\"a\":\"{}\"}}", "x".repeat(20_000)),
+        ] {
+            assert!(json_object("t", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_pricing_faq_is_checked_item_by_item() {
+        let item = |order: u32, answer: &str| serde_json::json!({"id": Uuid::new_v4(), "question": "Can I cancel?", "answer": answer, "order": order});
+        let good =
+            serde_json::json!([item(0, "Yes, any time."), item(1, "Of course.")]).to_string();
+        assert!(pricing_faq(&good).is_ok());
+        for bad in [
+            serde_json::json!([]).to_string(),
+            serde_json::json!([item(0, "Yes"), item(0, "No")]).to_string(),
+            serde_json::json!([item(0, "<b>Yes</b>")]).to_string(),
+            serde_json::json!([item(0, "")]).to_string(),
+            serde_json::json!((0..21).map(|n| item(n, "Yes")).collect::<Vec<_>>()).to_string(),
+            "{\"id\":1}".to_owned(),
+        ] {
+            assert!(pricing_faq(&bad).is_err(), "{bad}");
+        }
+    }
 }
