@@ -56,7 +56,7 @@ fn attributes(config: &Config, max_age: i64) -> String {
 
 /// Whole seconds from `now` until `expires_at`, rounded up, so a new
 /// 24-hour session gets `Max-Age=86400`.
-pub fn seconds_until(
+fn seconds_until(
     expires_at: chrono::DateTime<chrono::Utc>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> i64 {
@@ -64,11 +64,17 @@ pub fn seconds_until(
     (milliseconds + 999) / 1000
 }
 
-/// `Set-Cookie` that hands `token` to the browser for `max_age` seconds.
-pub fn issue(config: &Config, token: &str, max_age: i64) -> HeaderValue {
+/// `Set-Cookie` that hands `token` to the browser until the session
+/// expires.
+pub fn issue(
+    config: &Config,
+    token: &str,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> HeaderValue {
     let value = format!(
         "{SESSION_COOKIE}={token}; {}",
-        attributes(config, max_age.max(0))
+        attributes(config, seconds_until(expires_at, now))
     );
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -124,7 +130,8 @@ mod tests {
             Environment::Development,
         )
         .expect("config");
-        let set = issue(&production, "tok", 86_400);
+        let now = chrono::Utc::now();
+        let set = issue(&production, "tok", now + chrono::Duration::hours(24), now);
         assert_eq!(
             set.to_str().expect("ascii"),
             "codex-session=tok; Path=/; HttpOnly; SameSite=Lax; Max-Age=86400; Domain=.example.com; Secure"

@@ -42,7 +42,6 @@ fn no_store(mut response: Response) -> Response {
 
 /// The sign-in answer: `{redirect, token, url, user}` and the cookie.
 pub(crate) fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Response {
-    let max_age = cookie::seconds_until(signed_in.session.expires_at, state.clock().now());
     with_cookie(
         json!({
             "redirect": false,
@@ -50,7 +49,12 @@ pub(crate) fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Resp
             "url": null,
             "user": signed_in.user,
         }),
-        cookie::issue(state.config(), &signed_in.token.plaintext, max_age),
+        cookie::issue(
+            state.config(),
+            &signed_in.token.plaintext,
+            signed_in.session.expires_at,
+            state.clock().now(),
+        ),
     )
 }
 
@@ -132,10 +136,14 @@ pub async fn get_session(
     match (found, token) {
         (Some(found), Some(token)) => {
             // Re-issued on every read, so a renewed session's cookie lives as long as it does.
-            let max_age = cookie::seconds_until(found.session.expires_at, state.clock().now());
             with_cookie(
                 json!({ "session": found.session, "user": found.user }),
-                cookie::issue(state.config(), &token, max_age),
+                cookie::issue(
+                    state.config(),
+                    &token,
+                    found.session.expires_at,
+                    state.clock().now(),
+                ),
             )
         }
         (None, Some(_)) => with_cookie(Value::Null, cookie::clear(state.config())),
@@ -207,8 +215,12 @@ pub async fn verify_email(
         }
     };
     let (token, session) = session::create(deps(&state), &user.id, &client).await?;
-    let max_age = cookie::seconds_until(session.expires_at, state.clock().now());
-    let set_cookie = cookie::issue(state.config(), &token.plaintext, max_age);
+    let set_cookie = cookie::issue(
+        state.config(),
+        &token.plaintext,
+        session.expires_at,
+        state.clock().now(),
+    );
     let mut response = match callback {
         Some(callback) => redirect(&callback)?,
         None => no_store(axum::Json(json!({ "status": true, "user": user })).into_response()),
@@ -282,9 +294,13 @@ pub async fn change_password(
         &client,
     )
     .await?;
-    let max_age = cookie::seconds_until(signed_in.session.expires_at, state.clock().now());
     Ok(with_cookie(
         json!({ "token": signed_in.token.plaintext, "user": signed_in.user }),
-        cookie::issue(state.config(), &signed_in.token.plaintext, max_age),
+        cookie::issue(
+            state.config(),
+            &signed_in.token.plaintext,
+            signed_in.session.expires_at,
+            state.clock().now(),
+        ),
     ))
 }
