@@ -7,12 +7,11 @@ use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use codex_accounts::token;
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::Path;
 use codex_http_kit::respond::{self, Data, no_content};
-use codex_http_kit::upload::read_file;
+use codex_http_kit::upload::{read_file, store_public};
 use codex_policy::{Viewer, deps};
 use codex_users::profile;
 use codex_validation::image;
@@ -40,18 +39,13 @@ pub async fn upload(
         )])
     })?;
     let user_id = viewer.user.id;
-    let name = token::issue().map_err(ApiError::internal)?.hash;
-    let key = format!("{PREFIX}{user_id}/{}.{}", &name[..24], kind.extension());
     let size = bytes.len();
-    state
-        .objects()
-        .put(&key, bytes, Some(kind.mime_type()))
-        .await?;
-    let url = format!("{}/{key}", state.config().public_assets_url);
-    profile::set_image(deps(&state), &user_id, Some(&url)).await?;
-    delete_stored_except(&state, &user_id, Some(&key)).await;
+    let folder = format!("{PREFIX}{user_id}");
+    let stored = store_public(&state, &folder, bytes, kind.mime_type(), kind.extension()).await?;
+    profile::set_image(deps(&state), &user_id, Some(&stored.url)).await?;
+    delete_stored_except(&state, &user_id, Some(&stored.key)).await;
     Ok(Data(
-        json!({ "avatarUrl": url, "size": size, "mimeType": kind.mime_type() }),
+        json!({ "avatarUrl": stored.url, "size": size, "mimeType": kind.mime_type() }),
     ))
 }
 

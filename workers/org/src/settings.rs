@@ -2,12 +2,11 @@
 
 use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use codex_accounts::token;
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::Json;
 use codex_http_kit::respond::Data;
-use codex_http_kit::upload::read_file;
+use codex_http_kit::upload::{read_file, store_public};
 use codex_orgs::settings::{
     self as rules, Branding, BrandingChanges, Contact, ContactChanges, FeatureChanges, Features,
     PlatformChanges, PlatformSettings,
@@ -115,11 +114,9 @@ pub async fn upload_logo(
         },
     };
     let id = manager.organization_id;
-    let name = token::issue().map_err(ApiError::internal)?.hash;
-    let key = format!("logos/{id}/{}.{extension}", &name[..24]);
-    state.objects().put(&key, bytes, Some(mime_type)).await?;
-    let url = format!("{}/{key}", state.config().public_assets_url);
-    let (branding, previous) = rules::set_logo(deps(&state), id, Some((&url, &key))).await?;
+    let stored = store_public(&state, &format!("logos/{id}"), bytes, mime_type, extension).await?;
+    let (branding, previous) =
+        rules::set_logo(deps(&state), id, Some((&stored.url, &stored.key))).await?;
     delete_object(&state, previous).await;
     Ok(Data(branding))
 }
