@@ -1,8 +1,8 @@
 //! Organisation membership as the policies see it: role, status and when
 //! the user joined, cached in the key-value store under
 //! `membership:{orgId}:{userId}`. `codex-orgs` drops that key on every
-//! change to a membership (as [`forget`] does), so a removed member loses
-//! access on their next request.
+//! change to a membership (`members::forget_membership`), so a removed
+//! member loses access on their next request.
 
 use std::time::Duration;
 
@@ -82,11 +82,4 @@ pub async fn lookup(
         tracing::warn!(%error, "could not cache a membership");
     }
     Ok(Some(found))
-}
-
-/// Drops the cached membership of `user_id` in `organization_id`.
-pub async fn forget(kv: &dyn KeyValue, organization_id: Uuid, user_id: &str) {
-    if let Err(error) = kv.delete(&cache_key(organization_id, user_id)).await {
-        tracing::error!(%error, "could not drop a cached membership");
-    }
 }

@@ -22,7 +22,6 @@ use codex_kv::MemoryKv;
 use codex_mail::OutboxMailer;
 use codex_policy::{
     Creators, MaybeViewer, OrgManager, OrgMember, PlatformOwner, RoleIn, Viewer, WorkerCall,
-    membership,
 };
 use codex_storage::LocalFolderStore;
 use codex_testkit::TestDatabase;
@@ -468,7 +467,7 @@ async fn membership_and_management_are_per_organisation() {
         )
         .await
         .expect("remove");
-    membership::forget(harness.state.kv(), a, &member_id).await;
+    codex_orgs::members::forget_membership(harness.deps(), a, &member_id).await;
     assert_eq!(
         harness
             .call("GET", &format!("/orgs/{a}"), Some(&member))
