@@ -77,17 +77,7 @@ fn check(fields: &OrganisationFields) -> Result<Checked, ApiError> {
     let name = fields
         .name
         .as_deref()
-        .map(|name| {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > MAX_NAME {
-                Err(ApiError::invalid_fields([(
-                    "name",
-                    "must be 1 to 255 characters",
-                )]))
-            } else {
-                Ok(name.to_owned())
-            }
-        })
+        .map(|name| codex_validation::required_text("name", name, MAX_NAME))
         .transpose()?;
     let slug = fields.slug.as_deref().map(slug::normalise).transpose()?;
     let description = fields

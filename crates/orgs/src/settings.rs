@@ -437,14 +437,7 @@ pub async fn contact(deps: Deps<'_>, organization_id: Uuid) -> Result<Contact, A
 }
 
 fn bounded_text(field: &'static str, value: &str) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > 100 {
-        return Err(ApiError::invalid_fields([(
-            field,
-            "must be 1 to 100 characters",
-        )]));
-    }
-    Ok(value.to_owned())
+    codex_validation::required_text(field, value, 100)
 }
 
 fn email(field: &'static str, value: &str) -> Result<String, ApiError> {

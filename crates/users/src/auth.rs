@@ -80,14 +80,7 @@ fn encode(value: &str) -> String {
 }
 
 fn check_name(name: &str) -> Result<String, ApiError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 255 {
-        return Err(ApiError::invalid_fields([(
-            "name",
-            "must be 1 to 255 characters",
-        )]));
-    }
-    Ok(name.to_owned())
+    codex_validation::required_text("name", name, 255)
 }
 
 fn check_email(raw: &str) -> Result<String, ApiError> {

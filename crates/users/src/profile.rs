@@ -101,17 +101,7 @@ pub async fn update(
     let name = changes
         .display_name
         .as_deref()
-        .map(|name| {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > MAX_NAME {
-                Err(ApiError::invalid_fields([(
-                    "displayName",
-                    "must be 1 to 255 characters",
-                )]))
-            } else {
-                Ok(name.to_owned())
-            }
-        })
+        .map(|name| codex_validation::required_text("displayName", name, MAX_NAME))
         .transpose()?;
     let username = changes
         .username

@@ -6,6 +6,19 @@ use serde::{Deserialize, Serialize};
 
 pub mod image;
 
+/// Text that must be there: trimmed, then 1 to `max` characters, or a 400
+/// naming `field`.
+pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(ApiError::invalid_fields([(
+            field,
+            format!("must be 1 to {max} characters"),
+        )]));
+    }
+    Ok(value.to_owned())
+}
+
 /// An http(s) URL with a host, at most `max` characters, trimmed; empty
 /// means none. Otherwise a 400 naming `field`.
 pub fn http_url(field: &'static str, value: &str, max: usize) -> Result<Option<String>, ApiError> {
