@@ -9,14 +9,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use codex_clock::{Clock, SystemClock};
+use codex_clock::SystemClock;
 use codex_config::{Config, Environment};
 use codex_database::Database;
 use codex_database::native::PgDatabase;
 use codex_http_kit::{AppState, Platform, Service};
-use codex_kv::MemoryKv;
-use codex_mail::OutboxMailer;
-use codex_storage::LocalFolderStore;
 use codex_testkit::TestDatabase;
 use codex_testkit::fault_proxy::FaultProxy;
 use tower::ServiceExt;
@@ -39,25 +36,7 @@ fn platform(database: Arc<dyn Database>, environment: Environment) -> Arc<Platfo
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
     let config = Config::from_source(&source, Environment::Development).expect("config");
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let folder = std::env::temp_dir().join(format!("codex-http-kit-{}", uuid::Uuid::new_v4()));
-    Arc::new(Platform {
-        config,
-        database: database.clone(),
-        kv: Arc::new(MemoryKv::new(clock.clone())),
-        objects: Arc::new(LocalFolderStore::new(
-            folder,
-            "http://127.0.0.1:1/local-storage",
-            codex_config::Secret::new("k"),
-            clock.clone(),
-        )),
-        mailer: Arc::new(OutboxMailer::new(
-            database,
-            "Codex <no-reply@example.com>",
-            None,
-        )),
-        clock,
-    })
+    codex_testkit::platform::platform(config, database, Arc::new(SystemClock))
 }
 
 #[allow(clippy::panic)]

@@ -17,13 +17,10 @@ use codex_clock::{Clock, ManualClock};
 use codex_config::{Config, Environment};
 use codex_database::Database;
 use codex_http_kit::rate_limit::{self, AUTH};
-use codex_http_kit::{AppState, Platform, Service};
-use codex_kv::MemoryKv;
-use codex_mail::OutboxMailer;
+use codex_http_kit::{AppState, Service};
 use codex_policy::{
     Creators, MaybeViewer, OrgManager, OrgMember, PlatformOwner, RoleIn, Viewer, WorkerCall,
 };
-use codex_storage::LocalFolderStore;
 use codex_testkit::TestDatabase;
 use codex_users::session::{self, ClientInfo};
 use codex_users::{Deps, profile};
@@ -105,24 +102,7 @@ async fn harness() -> Harness {
             .single()
             .expect("time"),
     ));
-    let folder = std::env::temp_dir().join(format!("codex-policy-{}", Uuid::new_v4()));
-    let platform = Arc::new(Platform {
-        config,
-        database: database.clone(),
-        kv: Arc::new(MemoryKv::new(clock.clone())),
-        objects: Arc::new(LocalFolderStore::new(
-            folder,
-            "http://127.0.0.1:1/local-storage",
-            codex_config::Secret::new("k"),
-            clock.clone(),
-        )),
-        mailer: Arc::new(OutboxMailer::new(
-            database,
-            "Codex <no-reply@example.com>",
-            None,
-        )),
-        clock: clock.clone(),
-    });
+    let platform = codex_testkit::platform::platform(config, database, clock.clone());
     let state = AppState::new(
         Service {
             name: "policy-test",

@@ -6,6 +6,7 @@
 //! server comes from `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432`).
 
 pub mod fault_proxy;
+pub mod platform;
 pub mod resend;
 pub mod world;
 
