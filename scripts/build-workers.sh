@@ -8,8 +8,7 @@ env_file=$("$ROOT/scripts/wasm-toolchain.sh")
 # shellcheck disable=SC1090
 . "$env_file"
 
-packages=()
-for worker in "${WORKERS[@]}"; do packages+=(-p "codex-$worker"); done
+mapfile -t packages < <(worker_packages)
 log "compiling the eight workers for wasm32"
 (cd "$ROOT" && cargo build --release --lib --target wasm32-unknown-unknown "${packages[@]}")
 
@@ -19,7 +18,8 @@ for worker in "${WORKERS[@]}"; do
   # worker-build (wasm-bindgen, wasm-opt, esbuild) is skipped when its output
   # is newer than the wasm cargo just produced (cargo leaves that untouched
   # when nothing changed).
-  compiled="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/codex_$worker.wasm"
+  package=${SERVICE_PACKAGE[$worker]}
+  compiled="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/${package//-/_}.wasm"
   built="$ROOT/workers/$worker/build/index_bg.wasm"
   if [ -f "$built" ] && [ -f "$ROOT/workers/$worker/build/index.js" ] && [ "$built" -nt "$compiled" ]; then
     log "worker-build: $worker is up to date"

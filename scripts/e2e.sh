@@ -44,18 +44,19 @@ user=${DATABASE_URL#*://}
 case "$user" in *@*) user=${user%%@*} ;; *) user=postgres ;; esac
 proxied_url=$(with_password "postgres://$user@127.0.0.1:$proxy_port/$database")
 
-declare -A base_port=([auth]=69 [content]=1 [media]=2 [org]=71 [ecom]=72 [admin]=73 [identity]=74 [notifications]=75)
+# Each service listens on 18100 (native) or 18200 (workers) plus the last
+# two digits of its usual port, so both runs can coexist with a local platform.
 if [ "$runtime" = native ]; then prefix=181; else prefix=182; fi
-port_of() { printf '%d' $((prefix * 100 + ${base_port[$1]})); }
+port_of() { printf '%d' $((prefix * 100 + ${SERVICE_PORT[$1]} % 100)); }
 
 if [ "$runtime" = native ]; then
   log "starting codex serve"
+  port_settings=()
+  for worker in "${WORKERS[@]}"; do port_settings+=("${worker^^}_PORT=$(port_of "$worker")"); done
   start_background "$run_dir/codex.log" env ENVIRONMENT=test LOG_FORMAT=text RUST_LOG=info \
     DATABASE_URL="$proxied_url" DATA_DIR="$run_dir/data" \
     RESEND_API_KEY="$mail_api_key" RESEND_API_URL="http://127.0.0.1:$mail_api_port" \
-    AUTH_PORT="$(port_of auth)" CONTENT_PORT="$(port_of content)" MEDIA_PORT="$(port_of media)" \
-    ORG_PORT="$(port_of org)" ECOM_PORT="$(port_of ecom)" ADMIN_PORT="$(port_of admin)" \
-    IDENTITY_PORT="$(port_of identity)" NOTIFICATIONS_PORT="$(port_of notifications)" \
+    "${port_settings[@]}" \
     "$CARGO_TARGET_DIR/debug/codex" serve
   for worker in "${WORKERS[@]}"; do wait_healthy "http://127.0.0.1:$(port_of "$worker")/health" 60 "$run_dir/codex.log"; done
 else

@@ -5,7 +5,23 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 TOOLS_DIR="${CODEX_TOOLS_DIR:-$HOME/.cache/codex-tools}"
 
-WORKERS=(auth content media org ecom admin identity notifications)
+# The eight services, from the one list at the repository's root:
+# WORKERS (short names, in order), SERVICE_PACKAGE[name], SERVICE_PORT[name].
+WORKERS=()
+declare -A SERVICE_PACKAGE=() SERVICE_PORT=()
+while IFS=$'\t' read -r name package port _; do
+  case "$name" in '' | '#'*) continue ;; esac
+  WORKERS+=("$name")
+  SERVICE_PACKAGE[$name]=$package
+  SERVICE_PORT[$name]=$port
+done <"$ROOT/services.tsv"
+unset name package port
+
+# `-p PACKAGE` for each worker, for cargo.
+worker_packages() {
+  local worker
+  for worker in "${WORKERS[@]}"; do printf -- '-p\n%s\n' "${SERVICE_PACKAGE[$worker]}"; done
+}
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

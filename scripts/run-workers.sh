@@ -21,9 +21,8 @@ env_file=$("$ROOT/scripts/wasm-toolchain.sh")
 . "$env_file"
 trap stop_background EXIT INT TERM
 mkdir -p .wrangler/logs
-declare -A ports=([auth]=42069 [content]=4001 [media]=4002 [org]=42071 [ecom]=42072 [admin]=42073 [identity]=42074 [notifications]=42075)
 for worker in "${WORKERS[@]}"; do
-  port=${ports[$worker]}
+  port=${SERVICE_PORT[$worker]}
   start_worker "$worker" "$port" .wrangler/state ".wrangler/logs/$worker.log" "$database_url"
   log "$worker worker: http://127.0.0.1:$port (log: .wrangler/logs/$worker.log)"
 done
