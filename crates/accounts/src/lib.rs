@@ -1,12 +1,37 @@
-//! Account primitives shared by the auth and identity services, on both
-//! runtimes: password hashing ([`password`]), random tokens stored only as
-//! hashes ([`token`]), e-mail normalisation ([`email`]) and the signature on
-//! worker-to-worker calls ([`worker_signature`]).
+//! Accounts: users, their credentials, sessions and e-mailed tokens, the
+//! rules behind the auth and identity services, on both runtimes. This crate
+//! owns the tables `users`, `accounts` (sign-in methods), `sessions`,
+//! `verification` and `notification_preferences`; nothing else reads or
+//! writes them.
 //!
-//! Nothing here touches the database, the network or the clock: callers pass
-//! the current time in, so the rules are tested exactly.
+//! - [`user`]: the user record and its roles;
+//! - [`password`]: argon2id hashing with a decoy for unknown addresses;
+//! - [`session`]: sessions held in PostgreSQL (token hashes only), with
+//!   sliding renewal and revocation that holds on the next request;
+//! - [`email_token`]: single-use, expiring tokens sent by e-mail;
+//! - [`auth`]: sign-up, sign-in, verification, password reset and change;
+//! - [`profile`]: what a user may change about themselves;
+//! - [`messages`]: the e-mails those flows send.
+//!
+//! Every operation takes the [`Context`](codex_context::Context), so the
+//! same rules run natively and on Workers.
 
-pub mod email;
+pub mod auth;
+pub mod avatar;
+pub mod email_token;
+pub mod messages;
 pub mod password;
-pub mod token;
-pub mod worker_signature;
+pub mod profile;
+pub mod session;
+pub mod user;
+
+use codex_errors::ApiError;
+use serde_json::json;
+
+pub use user::{Role, User};
+
+/// An error whose `details.code` names the precise reason, as the
+/// BetterAuth client expects (e.g. `INVALID_EMAIL_OR_PASSWORD`).
+pub(crate) fn coded(error: ApiError, code: &'static str) -> ApiError {
+    error.with_details(json!({ "code": code }))
+}

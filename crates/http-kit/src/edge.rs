@@ -1,11 +1,13 @@
 //! The Cloudflare Workers entry point shared by the eight workers.
 //!
 //! Each worker's `#[event(fetch)]` calls [`serve`] with its routes. The
-//! configuration is read from the worker's vars and secrets, the platform is
-//! assembled from the bindings (Hyperdrive `HYPERDRIVE`, KV `CACHE_KV`, R2
-//! `MEDIA_BUCKET`) and the same axum application as on the native host
-//! answers the request.
+//! first request an isolate receives reads the configuration from the
+//! worker's vars and secrets and assembles the [`Context`] from the bindings
+//! (Hyperdrive `HYPERDRIVE`, KV `CACHE_KV`, R2 `MEDIA_BUCKET`); later
+//! requests of the isolate reuse it. The same axum application as on the
+//! native host answers every request.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use axum::Router;
@@ -13,6 +15,7 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use codex_clock::{Clock, SystemClock};
 use codex_config::{Config, ConfigError, Environment, MailTransport, Source};
+use codex_context::{Context, Ports};
 use codex_database::edge::HyperdriveDatabase;
 use codex_errors::ApiError;
 use codex_kv::WorkersKv;
@@ -21,7 +24,7 @@ use codex_storage::R2Store;
 use tower::ServiceExt;
 use worker::{Env, HttpRequest};
 
-use crate::{AppState, Platform, Service};
+use crate::{AppState, Service};
 
 pub const DATABASE_BINDING: &str = "HYPERDRIVE";
 pub const KV_BINDING: &str = "CACHE_KV";
@@ -64,8 +67,8 @@ pub async fn serve(
     routes: Router<AppState>,
 ) -> worker::Result<Response<Body>> {
     console_error_panic_hook::set_once();
-    let state = match platform(env) {
-        Ok(platform) => AppState::new(service, Arc::new(platform)),
+    let state = match isolate_context(env) {
+        Ok(context) => AppState::new(service, context),
         Err(setting) => {
             // The setting's name goes to the log for the operator; the
             // client sees the generic configuration error.
@@ -93,7 +96,25 @@ fn binding_missing(name: &'static str) -> ConfigError {
     }
 }
 
-fn platform(env: &Env) -> Result<Platform, ConfigError> {
+thread_local! {
+    /// The isolate's context, made by its first request. A worker isolate
+    /// runs one request at a time on one thread, and its vars, secrets and
+    /// bindings do not change while it lives.
+    static CONTEXT: RefCell<Option<Arc<Context>>> = const { RefCell::new(None) };
+}
+
+/// The isolate's context, assembled on first use. A configuration error is
+/// not kept: the next request tries again (and logs again).
+fn isolate_context(env: &Env) -> Result<Arc<Context>, ConfigError> {
+    if let Some(context) = CONTEXT.with(|cell| cell.borrow().clone()) {
+        return Ok(context);
+    }
+    let context = Arc::new(assemble(env)?);
+    CONTEXT.with(|cell| *cell.borrow_mut() = Some(Arc::clone(&context)));
+    Ok(context)
+}
+
+fn assemble(env: &Env) -> Result<Context, ConfigError> {
     // A worker deployed without ENVIRONMENT is treated as production: the
     // safe default (no test routes, secure cookies, HSTS).
     let config = Config::from_source(&WorkerVars(env), Environment::Production)?;
@@ -127,12 +148,14 @@ fn platform(env: &Env) -> Result<Platform, ConfigError> {
         config.mail.from.clone(),
         delivery,
     ));
-    Ok(Platform {
+    Ok(Context::new(
         config,
-        database,
-        kv: Arc::new(kv),
-        objects: Arc::new(objects),
-        mailer,
-        clock,
-    })
+        Ports {
+            database,
+            kv: Arc::new(kv),
+            objects: Arc::new(objects),
+            mailer,
+            clock,
+        },
+    ))
 }

@@ -1,7 +1,8 @@
 //! What every Codex service shares over HTTP, on both runtimes.
 //!
-//! - [`AppState`]: the outside world (database, key-value, object store,
-//!   mailer, clock) and the configuration, handed to every handler;
+//! - [`AppState`]: the service's identity and the shared
+//!   [`Context`](codex_context::Context) (the outside world and the
+//!   configuration), handed to every handler;
 //! - [`app`]: wraps a service's routes with the shared behaviour: request
 //!   ids, request spans named by route template, security headers, CORS,
 //!   `GET /health`, the 404 fallback, the error envelope for everything
@@ -30,7 +31,7 @@ pub mod upload;
 use axum::Router;
 use axum::routing::get;
 
-pub use state::{AppState, Platform, Service};
+pub use state::{AppState, Service};
 
 /// Wraps `routes` with everything the services share and binds the state.
 pub fn app(routes: Router<AppState>, state: AppState) -> Router {

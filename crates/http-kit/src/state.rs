@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use codex_clock::Clock;
 use codex_config::Config;
+use codex_context::Context;
 use codex_database::Database;
 use codex_kv::KeyValue;
 use codex_mail::Mailer;
@@ -15,58 +16,49 @@ pub struct Service {
     pub version: &'static str,
 }
 
-/// The outside world, shared by every service in a process.
-pub struct Platform {
-    pub config: Config,
-    pub database: Arc<dyn Database>,
-    pub kv: Arc<dyn KeyValue>,
-    pub objects: Arc<dyn ObjectStore>,
-    pub mailer: Arc<dyn Mailer>,
-    pub clock: Arc<dyn Clock>,
-}
-
-/// What every handler receives: the platform, and which service it runs in.
+/// What every handler receives: the context, and which service it runs in.
 /// Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     service: Service,
-    platform: Arc<Platform>,
+    context: Arc<Context>,
 }
 
 impl AppState {
-    pub fn new(service: Service, platform: Arc<Platform>) -> Self {
-        Self { service, platform }
+    pub fn new(service: Service, context: Arc<Context>) -> Self {
+        Self { service, context }
     }
 
     pub fn service(&self) -> Service {
         self.service
     }
 
-    pub fn platform(&self) -> &Platform {
-        &self.platform
+    /// The context the domain operations take.
+    pub fn ctx(&self) -> &Context {
+        &self.context
     }
 
     pub fn config(&self) -> &Config {
-        &self.platform.config
+        self.context.config()
     }
 
     pub fn database(&self) -> &dyn Database {
-        self.platform.database.as_ref()
+        self.context.database()
     }
 
     pub fn kv(&self) -> &dyn KeyValue {
-        self.platform.kv.as_ref()
+        self.context.kv()
     }
 
     pub fn objects(&self) -> &dyn ObjectStore {
-        self.platform.objects.as_ref()
+        self.context.objects()
     }
 
     pub fn mailer(&self) -> &dyn Mailer {
-        self.platform.mailer.as_ref()
+        self.context.mailer()
     }
 
     pub fn clock(&self) -> &dyn Clock {
-        self.platform.clock.as_ref()
+        self.context.clock()
     }
 }

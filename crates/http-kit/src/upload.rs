@@ -1,13 +1,10 @@
 //! Reading one file out of a `multipart/form-data` upload, with the size
-//! limit enforced while reading and every failure a 400 in the envelope,
-//! and storing an uploaded file for public reading.
+//! limit enforced while reading and every failure a 400 in the envelope.
 
 use axum::extract::Multipart;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::http::StatusCode;
 use codex_errors::ApiError;
-
-use crate::AppState;
 
 /// The bytes of the form field `field`, at most `max_bytes` long.
 pub async fn read_file(
@@ -50,28 +47,4 @@ pub async fn read_file(
         field,
         format!("Required file '{field}' is missing"),
     )]))
-}
-
-/// A file stored for anyone to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicFile {
-    /// Its key in the object store.
-    pub key: String,
-    /// Where it is served: under `PUBLIC_ASSETS_URL`.
-    pub url: String,
-}
-
-/// Stores `bytes` at `{folder}/{random}.{extension}`. The name is new each
-/// time, so the URL never serves other bytes and may be cached for good.
-pub async fn store_public(
-    state: &AppState,
-    folder: &str,
-    bytes: Vec<u8>,
-    content_type: &str,
-    extension: &str,
-) -> Result<PublicFile, ApiError> {
-    let key = format!("{folder}/{}.{extension}", uuid::Uuid::new_v4().simple());
-    state.objects().put(&key, bytes, Some(content_type)).await?;
-    let url = format!("{}/{key}", state.config().public_assets_url);
-    Ok(PublicFile { key, url })
 }

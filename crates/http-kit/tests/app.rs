@@ -6,24 +6,22 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::get;
-use codex_clock::SystemClock;
-use codex_config::{Config, Environment};
+use codex_config::Environment;
 use codex_database::Database;
 use codex_database::native::PgDatabase;
-use codex_http_kit::{AppState, Platform, Service};
-use codex_testkit::TestDatabase;
+use codex_http_kit::{AppState, Service};
 use codex_testkit::fault_proxy::FaultProxy;
-use tower::ServiceExt;
+use codex_testkit::world::World;
+use codex_testkit::{TestApp, TestDatabase, test_config};
 
 const SERVICE: Service = Service {
     name: "test-api",
     version: "9.9.9",
 };
 
-fn platform(database: Arc<dyn Database>, environment: Environment) -> Arc<Platform> {
+async fn app(environment: Environment) -> TestApp {
     let mut vars = vec![("ENVIRONMENT", environment.as_str())];
     if environment.is_production() {
         vars.extend([
@@ -31,12 +29,7 @@ fn platform(database: Arc<dyn Database>, environment: Environment) -> Arc<Platfo
             ("RESEND_API_KEY", "re_test"),
         ]);
     }
-    let source: std::collections::HashMap<String, String> = vars
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let config = Config::from_source(&source, Environment::Development).expect("config");
-    codex_testkit::platform::platform(config, database, Arc::new(SystemClock))
+    TestApp::with_config(test_config(&vars), SERVICE, routes()).await
 }
 
 #[allow(clippy::panic)]
@@ -48,32 +41,11 @@ fn routes() -> Router<AppState> {
     Router::new().route("/boom", get(boom))
 }
 
-async fn call(
-    app: &Router,
-    request: Request<Body>,
-) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
-    let response = app.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-    (status, headers, json)
-}
-
-fn get_request(path: &str) -> Request<Body> {
-    Request::get(path).body(Body::empty()).expect("request")
-}
-
 #[tokio::test]
 async fn health_is_200_with_the_service_identity() {
-    let test = TestDatabase::new().await;
-    let app = codex_http_kit::app(
-        routes(),
-        AppState::new(SERVICE, platform(test.database(), Environment::Test)),
-    );
-    let (status, headers, body) = call(&app, get_request("/health")).await;
+    let app = app(Environment::Test).await;
+    let response = app.get("/health").send().await;
+    let (status, headers, body) = (response.status, &response.headers, response.json());
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["service"], "test-api");
     assert_eq!(body["version"], "9.9.9");
@@ -98,15 +70,14 @@ async fn health_follows_the_database_down_and_back_up_without_a_restart() {
     let through_proxy = format!("postgres://postgres@{}/{database_name}", proxy.listen);
     let database: Arc<dyn Database> =
         Arc::new(PgDatabase::connect_lazy(&through_proxy, 2).expect("url"));
-    let app = codex_http_kit::app(
-        routes(),
-        AppState::new(SERVICE, platform(database, Environment::Test)),
-    );
+    let world = World::through(test_config(&[]), test, database);
+    let app = TestApp::in_world(world, SERVICE, routes());
 
-    assert_eq!(call(&app, get_request("/health")).await.0, StatusCode::OK);
+    assert_eq!(app.get("/health").send().await.status, StatusCode::OK);
     proxy.set_up(false);
     let started = std::time::Instant::now();
-    let (status, _, body) = call(&app, get_request("/health")).await;
+    let response = app.get("/health").send().await;
+    let (status, body) = (response.status, response.json());
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["status"], "unhealthy");
     assert_eq!(body["checks"]["database"], "unhealthy");
@@ -117,18 +88,15 @@ async fn health_follows_the_database_down_and_back_up_without_a_restart() {
         started.elapsed()
     );
     proxy.set_up(true);
-    let (status, _, body) = call(&app, get_request("/health")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let response = app.get("/health").send().await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
 }
 
 #[tokio::test]
 async fn a_panicking_handler_answers_a_generic_500_envelope_with_the_shared_headers() {
-    let test = TestDatabase::new().await;
-    let app = codex_http_kit::app(
-        routes(),
-        AppState::new(SERVICE, platform(test.database(), Environment::Test)),
-    );
-    let (status, headers, body) = call(&app, get_request("/boom")).await;
+    let app = app(Environment::Test).await;
+    let response = app.get("/boom").send().await;
+    let (status, headers, body) = (response.status, &response.headers, response.json());
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(body["error"]["code"], "INTERNAL_ERROR");
     assert_eq!(body["error"]["message"], "An unexpected error occurred");
@@ -139,30 +107,20 @@ async fn a_panicking_handler_answers_a_generic_500_envelope_with_the_shared_head
 
 #[tokio::test]
 async fn production_adds_hsts_and_has_no_development_routes() {
-    let test = TestDatabase::new().await;
-    let app = codex_http_kit::app(
-        routes(),
-        AppState::new(SERVICE, platform(test.database(), Environment::Production)),
-    );
-    let (_, headers, _) = call(&app, get_request("/health")).await;
+    let app = app(Environment::Production).await;
+    let health = app.get("/health").send().await;
     assert_eq!(
-        headers["strict-transport-security"],
-        "max-age=31536000; includeSubDomains; preload"
+        health.header("strict-transport-security"),
+        Some("max-age=31536000; includeSubDomains; preload")
     );
-    let echo = Request::post(format!("/__dev__/echo/{}", uuid::Uuid::new_v4()))
-        .header("content-type", "application/json")
-        .body(Body::from("{\"message\":\"hi\"}"))
-        .expect("request");
-    let (status, _, body) = call(&app, echo).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    assert_eq!(body["error"]["code"], "NOT_FOUND");
-    let (status, _, _) = call(
-        &app,
-        Request::get("/__dev__/echo/x")
-            .body(Body::empty())
-            .expect("r"),
-    )
-    .await;
+    let echo = app
+        .post(&format!("/__dev__/echo/{}", uuid::Uuid::new_v4()))
+        .body("{\"message\":\"hi\"}", "application/json")
+        .send()
+        .await;
+    assert_eq!(echo.status, StatusCode::NOT_FOUND, "{}", echo.text());
+    assert_eq!(echo.error_code().as_deref(), Some("NOT_FOUND"));
+    let status = app.get("/__dev__/echo/x").send().await.status;
     assert_eq!(
         status,
         StatusCode::NOT_FOUND,
@@ -172,17 +130,13 @@ async fn production_adds_hsts_and_has_no_development_routes() {
 
 #[tokio::test]
 async fn oversized_json_bodies_get_413_in_the_envelope() {
-    let test = TestDatabase::new().await;
-    let app = codex_http_kit::app(
-        routes(),
-        AppState::new(SERVICE, platform(test.database(), Environment::Test)),
-    );
+    let app = app(Environment::Test).await;
     let huge = format!("{{\"message\":\"{}\"}}", "x".repeat(3 * 1024 * 1024));
-    let request = Request::post(format!("/__dev__/echo/{}", uuid::Uuid::new_v4()))
-        .header("content-type", "application/json")
-        .body(Body::from(huge))
-        .expect("request");
-    let (status, _, body) = call(&app, request).await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(body["error"]["code"], "PAYLOAD_TOO_LARGE");
+    let response = app
+        .post(&format!("/__dev__/echo/{}", uuid::Uuid::new_v4()))
+        .body(huge, "application/json")
+        .send()
+        .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.error_code().as_deref(), Some("PAYLOAD_TOO_LARGE"));
 }

@@ -1,39 +1,46 @@
-//! Organisations and who belongs to them, their settings, and the
-//! platform's own settings: the rules behind the organisation service.
+//! Organisations and who belongs to them, and their settings: the rules
+//! behind the organisation service. This crate owns the tables
+//! `organizations`, `organization_memberships`, `organization_invitations`
+//! and the organisation settings tables (`branding_settings`,
+//! `contact_settings`, `feature_settings`); nothing else reads or writes
+//! them. Who a member is (name, picture, address) is the accounts crate's to
+//! say; the flows that need both live in `codex-flows`.
 //!
 //! - [`slug`]: the organisation slug rule and the reserved names;
 //! - [`organisation`]: create (the caller becomes owner in the same
 //!   transaction), read, update, list, soft delete, and the public
 //!   branding and info, cached in the key-value store and dropped on every
 //!   change that affects them;
+//! - [`membership`]: a user's membership as the policies read it, always
+//!   from PostgreSQL, with the role and status enums;
 //! - [`members`]: invitations (e-mailed, single-use, expiring, accepted by
-//!   the invited address, waiting for it to sign up), roles, removal and the
-//!   last-owner guard, each change dropping the cached membership;
-//! - [`settings`]: branding, contact and features of an organisation, and
-//!   the platform's settings;
+//!   the invited address, waiting for it to sign up), roles, removal, the
+//!   last-owner guard and the rule that only owners make or unmake owners;
+//! - [`settings`]: branding, contact and features of an organisation;
 //! - [`svg`]: uploaded SVG logos rewritten without scripts, event handlers,
 //!   foreign objects or external references.
 //!
-//! Operations take `codex_users::Deps`, like the account rules.
+//! Operations take the [`Context`](codex_context::Context).
 
 pub mod members;
+pub mod membership;
 pub mod organisation;
 pub mod settings;
 pub mod slug;
 pub mod svg;
 
-pub use codex_users::Deps;
-
-use codex_database::{Database, SqlValue};
+use codex_context::Context;
+use codex_database::SqlValue;
 use codex_errors::ApiError;
 
 /// The total behind a page: `SELECT count(*) FROM {from_and_where}`.
 pub(crate) async fn total(
-    database: &dyn Database,
+    ctx: &Context,
     from_and_where: &str,
     params: &[SqlValue],
 ) -> Result<u64, ApiError> {
-    let row = database
+    let row = ctx
+        .database()
         .query_opt(
             &format!("SELECT count(*) AS total FROM {from_and_where}"),
             params,

@@ -10,8 +10,8 @@
 //! membership the policies read.
 
 use chrono::{DateTime, Duration, Utc};
-use codex_accounts::token;
-use codex_database::{Row, SqlValue};
+use codex_context::{Context, token};
+use codex_database::{Row, Transaction};
 use codex_errors::ApiError;
 use codex_mail::Email;
 use codex_validation::Page;
@@ -19,83 +19,77 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::Deps;
+use crate::membership::{MemberRole, MemberStatus, parsed};
 use crate::organisation;
 
 pub const INVITATION_LIFETIME: Duration = Duration::days(7);
-pub const ROLES: &[&str] = &["owner", "admin", "creator", "member"];
-pub const INVITABLE_ROLES: &[&str] = &["admin", "creator", "member"];
-pub const STATUSES: &[&str] = &["active", "inactive", "invited"];
+/// Roles an invitation may carry: ownership is only ever granted by an owner.
+pub const INVITABLE_ROLES: [MemberRole; 3] =
+    [MemberRole::Admin, MemberRole::Creator, MemberRole::Member];
 
-/// The key-value key under which the policies cache a membership.
-pub fn membership_cache_key(organization_id: Uuid, user_id: &str) -> String {
-    format!("membership:{organization_id}:{user_id}")
+/// Parses a role named by the client, or a 400 naming `field`.
+pub fn parse_role(
+    field: &'static str,
+    value: &str,
+    allowed: &[MemberRole],
+) -> Result<MemberRole, ApiError> {
+    value
+        .parse::<MemberRole>()
+        .ok()
+        .filter(|role| allowed.contains(role))
+        .ok_or_else(|| {
+            let names: Vec<&str> = allowed.iter().map(|role| role.as_str()).collect();
+            ApiError::invalid_fields([(field, format!("must be one of {}", names.join(", ")))])
+        })
 }
 
-/// Drops the cached membership of `user_id` (the key the policies read).
-pub async fn forget_membership(deps: Deps<'_>, organization_id: Uuid, user_id: &str) {
-    if let Err(error) = deps
-        .kv
-        .delete(&membership_cache_key(organization_id, user_id))
-        .await
-    {
-        tracing::error!(%error, "could not drop a cached membership");
-    }
+/// Parses a status named by the client, or a 400 naming `field`.
+pub fn parse_status(field: &'static str, value: &str) -> Result<MemberStatus, ApiError> {
+    value.parse::<MemberStatus>().map_err(|_| {
+        let names: Vec<&str> = MemberStatus::ALL.iter().map(|s| s.as_str()).collect();
+        ApiError::invalid_fields([(field, format!("must be one of {}", names.join(", ")))])
+    })
 }
 
+/// A membership as the organisation's member list shows it. Who the user
+/// is (name, picture) is the accounts crate's to say: see `codex-flows`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Member {
     pub user_id: String,
-    pub name: String,
-    pub image: Option<String>,
-    pub role: String,
-    pub status: String,
+    pub role: MemberRole,
+    pub status: MemberStatus,
     pub joined_at: DateTime<Utc>,
 }
+
+const MEMBER_COLUMNS: &str = "m.user_id, m.role, m.status, m.created_at";
 
 fn member_from_row(row: &Row) -> Result<Member, ApiError> {
     Ok(Member {
         user_id: row.get("user_id")?,
-        name: row.get("name")?,
-        image: row.get("image")?,
-        role: row.get("role")?,
-        status: row.get("status")?,
+        role: parsed(row, "role")?,
+        status: parsed(row, "status")?,
         joined_at: row.get("created_at")?,
     })
 }
 
-fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<String, ApiError> {
-    if allowed.contains(&value) {
-        Ok(value.to_owned())
-    } else {
-        Err(ApiError::invalid_fields([(
-            field,
-            format!("must be one of {}", allowed.join(", ")),
-        )]))
-    }
-}
-
 /// A page of the organisation's members, optionally by role and status.
 pub async fn list(
-    deps: Deps<'_>,
+    ctx: &Context,
     organization_id: Uuid,
     page: Page,
-    role: Option<&str>,
-    status: Option<&str>,
+    role: Option<MemberRole>,
+    status: Option<MemberStatus>,
 ) -> Result<(Vec<Member>, u64), ApiError> {
-    let role: SqlValue = role.map(|r| one_of("role", r, ROLES)).transpose()?.into();
-    let status: SqlValue = status
-        .map(|s| one_of("status", s, STATUSES))
-        .transpose()?
-        .into();
+    let role = codex_database::SqlValue::Text(role.map(|r| r.as_str().to_owned()));
+    let status = codex_database::SqlValue::Text(status.map(|s| s.as_str().to_owned()));
     let filter = "m.organization_id = $1 AND ($2::text IS NULL OR m.role = $2) AND ($3::text IS NULL OR m.status = $3)";
-    let rows = deps
-        .database
+    let rows = ctx
+        .database()
         .query(
             &format!(
-                "SELECT m.user_id, u.name, u.image, m.role, m.status, m.created_at FROM organization_memberships m \
-                 JOIN users u ON u.id = m.user_id WHERE {filter} ORDER BY m.created_at, m.user_id LIMIT $4 OFFSET $5"
+                "SELECT {MEMBER_COLUMNS} FROM organization_memberships m \
+                 WHERE {filter} ORDER BY m.created_at, m.user_id LIMIT $4 OFFSET $5"
             ),
             &[
                 organization_id.into(),
@@ -107,7 +101,7 @@ pub async fn list(
         )
         .await?;
     let total = crate::total(
-        deps.database,
+        ctx,
         &format!("organization_memberships m WHERE {filter}"),
         &[organization_id.into(), role, status],
     )
@@ -116,27 +110,28 @@ pub async fn list(
     Ok((items, total))
 }
 
-/// The caller's membership, with every field null when there is none.
+/// The caller's membership as the studio asks for it: every field null
+/// when they have none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MyMembership {
+    pub role: Option<MemberRole>,
+    pub status: Option<MemberStatus>,
+    pub joined_at: Option<DateTime<Utc>>,
+}
+
+/// The caller's membership of a live organisation (404 when it is not).
 pub async fn my_membership(
-    deps: Deps<'_>,
+    ctx: &Context,
     organization_id: Uuid,
     user_id: &str,
-) -> Result<serde_json::Value, ApiError> {
-    organisation::get(deps, organization_id).await?;
-    let row = deps
-        .database
-        .query_opt(
-            "SELECT role, status, created_at FROM organization_memberships WHERE organization_id = $1 AND user_id = $2",
-            &[organization_id.into(), user_id.into()],
-        )
-        .await?;
-    Ok(match row {
-        Some(row) => json!({
-            "role": row.get::<String>("role")?,
-            "status": row.get::<String>("status")?,
-            "joinedAt": row.get::<DateTime<Utc>>("created_at")?,
-        }),
-        None => json!({ "role": null, "status": null, "joinedAt": null }),
+) -> Result<MyMembership, ApiError> {
+    organisation::get(ctx, organization_id).await?;
+    let found = crate::membership::lookup(ctx, organization_id, user_id).await?;
+    Ok(MyMembership {
+        role: found.as_ref().map(|m| m.role),
+        status: found.as_ref().map(|m| m.status),
+        joined_at: found.map(|m| m.joined_at),
     })
 }
 
@@ -144,11 +139,14 @@ pub async fn my_membership(
 /// one statement and a fixed order, so concurrent changes queue instead of
 /// deadlocking) and refuses a change that would leave no active owner.
 /// `stays_owner` says whether the member is still an active owner after it.
-async fn guard_last_owner(
-    transaction: &mut dyn codex_database::Transaction,
+/// Only an owner (`by_owner`: an active owner, or the platform owner) may
+/// grant the owner role or change or remove an owner.
+async fn guard_owners(
+    transaction: &mut dyn Transaction,
     organization_id: Uuid,
     user_id: &str,
     stays_owner: bool,
+    by_owner: bool,
 ) -> Result<(), ApiError> {
     let rows = transaction
         .query(
@@ -161,8 +159,8 @@ async fn guard_last_owner(
     let mut other_owners = 0_usize;
     for row in &rows {
         let id: String = row.get("user_id")?;
-        let active_owner =
-            row.get::<String>("role")? == "owner" && row.get::<String>("status")? == "active";
+        let active_owner = parsed::<MemberRole>(row, "role")? == MemberRole::Owner
+            && parsed::<MemberStatus>(row, "status")? == MemberStatus::Active;
         if id == user_id {
             member_is_active_owner = Some(active_owner);
         } else {
@@ -171,6 +169,9 @@ async fn guard_last_owner(
     }
     match member_is_active_owner {
         None => Err(member_not_found()),
+        Some(owner) if (owner || stays_owner) && !by_owner => Err(ApiError::forbidden(
+            "Only an owner may grant the owner role or change or remove an owner",
+        )),
         Some(true) if !stays_owner && other_owners == 0 => Err(last_owner()),
         Some(_) => Ok(()),
     }
@@ -185,40 +186,55 @@ fn member_not_found() -> ApiError {
     ApiError::not_found("Member not found")
 }
 
-/// Changes a member's role; the last active owner keeps theirs.
+/// Changes a member's role; the last active owner keeps theirs, and only
+/// an owner (`by_owner`) grants or takes the owner role.
 pub async fn change_role(
-    deps: Deps<'_>,
+    ctx: &Context,
     organization_id: Uuid,
     user_id: &str,
-    role: &str,
+    role: MemberRole,
+    by_owner: bool,
 ) -> Result<Member, ApiError> {
-    let role = one_of("role", role, ROLES)?;
-    let mut transaction = deps.database.begin().await?;
-    guard_last_owner(
+    let mut transaction = ctx.database().begin().await?;
+    guard_owners(
         transaction.as_mut(),
         organization_id,
         user_id,
-        role == "owner",
+        role == MemberRole::Owner,
+        by_owner,
     )
     .await?;
     let row = transaction
         .query_opt(
-            "UPDATE organization_memberships m SET role = $3 FROM users u \
-             WHERE u.id = m.user_id AND m.organization_id = $1 AND m.user_id = $2 \
-             RETURNING m.user_id, u.name, u.image, m.role, m.status, m.created_at",
+            &format!(
+                "UPDATE organization_memberships m SET role = $3 \
+                 WHERE m.organization_id = $1 AND m.user_id = $2 RETURNING {MEMBER_COLUMNS}"
+            ),
             &[organization_id.into(), user_id.into(), role.into()],
         )
         .await?
         .ok_or_else(member_not_found)?;
     transaction.commit().await?;
-    forget_membership(deps, organization_id, user_id).await;
     member_from_row(&row)
 }
 
-/// Removes a member (status `inactive`); the last active owner stays.
-pub async fn remove(deps: Deps<'_>, organization_id: Uuid, user_id: &str) -> Result<(), ApiError> {
-    let mut transaction = deps.database.begin().await?;
-    guard_last_owner(transaction.as_mut(), organization_id, user_id, false).await?;
+/// Removes a member (status `inactive`); the last active owner stays, and
+/// only an owner (`by_owner`) removes an owner.
+pub async fn remove(
+    ctx: &Context,
+    organization_id: Uuid,
+    user_id: &str,
+    by_owner: bool,
+) -> Result<(), ApiError> {
+    let mut transaction = ctx.database().begin().await?;
+    guard_owners(
+        transaction.as_mut(),
+        organization_id,
+        user_id,
+        false,
+        by_owner,
+    )
+    .await?;
     transaction
         .execute(
             "UPDATE organization_memberships SET status = 'inactive' WHERE organization_id = $1 AND user_id = $2",
@@ -226,7 +242,6 @@ pub async fn remove(deps: Deps<'_>, organization_id: Uuid, user_id: &str) -> Res
         )
         .await?;
     transaction.commit().await?;
-    forget_membership(deps, organization_id, user_id).await;
     tracing::info!(%organization_id, "member removed");
     Ok(())
 }
@@ -236,10 +251,34 @@ pub async fn remove(deps: Deps<'_>, organization_id: Uuid, user_id: &str) -> Res
 pub struct Invitation {
     pub id: Uuid,
     pub email: String,
-    pub role: String,
-    pub status: String,
+    pub role: MemberRole,
+    pub status: InvitationStatus,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+}
+
+/// Where an invitation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Declined,
+    Revoked,
+}
+
+impl std::str::FromStr for InvitationStatus {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "pending" => Ok(Self::Pending),
+            "accepted" => Ok(Self::Accepted),
+            "declined" => Ok(Self::Declined),
+            "revoked" => Ok(Self::Revoked),
+            other => Err(format!("`{other}` is not an invitation status")),
+        }
+    }
 }
 
 const INVITATION_COLUMNS: &str = "i.id, i.email, i.role, i.status, i.expires_at, i.created_at";
@@ -248,44 +287,66 @@ fn invitation_from_row(row: &Row) -> Result<Invitation, ApiError> {
     Ok(Invitation {
         id: row.get("id")?,
         email: row.get("email")?,
-        role: row.get("role")?,
-        status: row.get("status")?,
+        role: parsed(row, "role")?,
+        status: parsed(row, "status")?,
         expires_at: row.get("expires_at")?,
         created_at: row.get("created_at")?,
     })
 }
 
-/// Where invitation links point: the web app's accept page.
-#[derive(Debug, Clone)]
-pub struct InvitationLinks {
-    pub accept_page: String,
+/// Where an invitation is answered: the web app's accept page. Outside
+/// development `WEB_APP_URL` must be set, so links never point at a laptop.
+fn accept_page(ctx: &Context) -> Result<String, ApiError> {
+    match &ctx.config().web_app_url {
+        Some(base) => Ok(format!("{base}/accept-invite")),
+        None => Err(ApiError::configuration("WEB_APP_URL")),
+    }
 }
 
-/// Invites `email` with `role`. An open invitation to the same address is
-/// replaced (its link stops working); an active member cannot be invited.
+/// Whom to invite: the address, and the account that holds it when there is
+/// one (which the accounts crate knows; `codex-flows` asks it).
+#[derive(Debug, Clone)]
+pub struct Invitee {
+    pub email: String,
+    pub user_id: Option<String>,
+}
+
+/// Invites an address with `role`. An open invitation to the same address
+/// is replaced (its link stops working); an active member cannot be
+/// invited.
 pub async fn invite(
-    deps: Deps<'_>,
-    links: &InvitationLinks,
+    ctx: &Context,
     organization_id: Uuid,
     invited_by: &str,
-    email: &str,
-    role: &str,
+    invitee: &Invitee,
+    role: MemberRole,
 ) -> Result<Invitation, ApiError> {
-    let address = codex_accounts::email::normalise(email)
+    if !INVITABLE_ROLES.contains(&role) {
+        return Err(ApiError::invalid_fields([(
+            "role",
+            "must be one of admin, creator, member",
+        )]));
+    }
+    let address = codex_validation::email::normalise(&invitee.email)
         .map_err(|_| ApiError::invalid_fields([("email", "Invalid email address")]))?;
-    let role = one_of("role", role, INVITABLE_ROLES)?;
-    let organisation = organisation::get(deps, organization_id).await?;
+    let accept_page = accept_page(ctx)?;
+    let organisation = organisation::get(ctx, organization_id).await?;
     let issued = token::issue().map_err(ApiError::internal)?;
-    let now = deps.clock.now();
+    let now = ctx.clock().now();
 
-    let mut transaction = deps.database.begin().await?;
-    let active = transaction
-        .query_opt(
-            "SELECT 1 AS active FROM organization_memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.organization_id = $1 AND u.email = $2 AND u.deleted_at IS NULL AND m.status = 'active'",
-            &[organization_id.into(), address.as_str().into()],
-        )
-        .await?;
+    let mut transaction = ctx.database().begin().await?;
+    let active = match &invitee.user_id {
+        Some(user_id) => {
+            transaction
+                .query_opt(
+                    "SELECT 1 AS active FROM organization_memberships \
+                     WHERE organization_id = $1 AND user_id = $2 AND status = 'active'",
+                    &[organization_id.into(), user_id.as_str().into()],
+                )
+                .await?
+        }
+        None => None,
+    };
     if active.is_some() {
         return Err(
             ApiError::conflict("User is already a member of this organization")
@@ -308,7 +369,7 @@ pub async fn invite(
             &[
                 organization_id.into(),
                 address.as_str().into(),
-                role.as_str().into(),
+                role.into(),
                 issued.hash.as_str().into(),
                 invited_by.into(),
                 (now + INVITATION_LIFETIME).into(),
@@ -319,7 +380,7 @@ pub async fn invite(
     transaction.commit().await?;
     let invitation = invitation_from_row(&row)?;
 
-    let link = format!("{}?token={}", links.accept_page, issued.plaintext);
+    let link = format!("{accept_page}?token={}", issued.plaintext);
     let email = Email {
         to: address.clone(),
         subject: format!("You are invited to join {}", organisation.name),
@@ -330,7 +391,7 @@ pub async fn invite(
         ),
         html: None,
     };
-    if let Err(error) = deps.mailer.send(&email).await {
+    if let Err(error) = ctx.mailer().send(&email).await {
         tracing::error!(%error, "could not send an invitation");
     }
     Ok(invitation)
@@ -338,14 +399,14 @@ pub async fn invite(
 
 /// A page of the organisation's open invitations, newest first.
 pub async fn pending(
-    deps: Deps<'_>,
+    ctx: &Context,
     organization_id: Uuid,
     page: Page,
 ) -> Result<(Vec<Invitation>, u64), ApiError> {
     let filter = "i.organization_id = $1 AND i.status = 'pending' AND i.expires_at > $2";
-    let now = deps.clock.now();
-    let rows = deps
-        .database
+    let now = ctx.clock().now();
+    let rows = ctx
+        .database()
         .query(
             &format!(
                 "SELECT {INVITATION_COLUMNS} FROM organization_invitations i WHERE {filter} \
@@ -360,7 +421,7 @@ pub async fn pending(
         )
         .await?;
     let total = crate::total(
-        deps.database,
+        ctx,
         &format!("organization_invitations i WHERE {filter}"),
         &[organization_id.into(), now.into()],
     )
@@ -374,12 +435,12 @@ pub async fn pending(
 
 /// Withdraws an open invitation.
 pub async fn revoke(
-    deps: Deps<'_>,
+    ctx: &Context,
     organization_id: Uuid,
     invitation_id: Uuid,
 ) -> Result<(), ApiError> {
-    let changed = deps
-        .database
+    let changed = ctx
+        .database()
         .execute(
             "UPDATE organization_invitations SET status = 'revoked' \
              WHERE id = $1 AND organization_id = $2 AND status = 'pending'",
@@ -397,20 +458,30 @@ fn invalid_invitation() -> ApiError {
         .with_details(json!({"code": "INVALID_TOKEN"}))
 }
 
+/// The membership an accepted invitation made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Joined {
+    pub organization_id: Uuid,
+    pub role: MemberRole,
+    pub status: MemberStatus,
+    pub joined_at: DateTime<Utc>,
+}
+
 /// Accepts (or declines) the invitation behind `token` for the signed-in
 /// user, who must hold the invited address.
 pub async fn respond(
-    deps: Deps<'_>,
+    ctx: &Context,
     token: &str,
     user_id: &str,
     user_email: &str,
     accept: bool,
-) -> Result<Option<serde_json::Value>, ApiError> {
+) -> Result<Option<Joined>, ApiError> {
     if !token::looks_valid(token) {
         return Err(invalid_invitation());
     }
-    let now = deps.clock.now();
-    let mut transaction = deps.database.begin().await?;
+    let now = ctx.clock().now();
+    let mut transaction = ctx.database().begin().await?;
     let row = transaction
         .query_opt(
             "SELECT i.id, i.organization_id, i.email, i.role FROM organization_invitations i \
@@ -428,7 +499,7 @@ pub async fn respond(
     }
     let invitation_id: Uuid = row.get("id")?;
     let organization_id: Uuid = row.get("organization_id")?;
-    let role: String = row.get("role")?;
+    let role: MemberRole = parsed(&row, "role")?;
     transaction
         .execute(
             "UPDATE organization_invitations SET status = $2, responded_at = $3 WHERE id = $1",
@@ -458,11 +529,38 @@ pub async fn respond(
         .await?
         .ok_or_else(|| ApiError::internal("membership upsert returned no row"))?;
     transaction.commit().await?;
-    forget_membership(deps, organization_id, user_id).await;
-    Ok(Some(json!({
-        "organizationId": organization_id,
-        "role": membership.get::<String>("role")?,
-        "status": membership.get::<String>("status")?,
-        "joinedAt": membership.get::<DateTime<Utc>>("created_at")?,
-    })))
+    Ok(Some(Joined {
+        organization_id,
+        role: parsed(&membership, "role")?,
+        status: parsed(&membership, "status")?,
+        joined_at: membership.get("created_at")?,
+    }))
+}
+
+/// Whether the user is an active owner of a live organisation (account
+/// deletion is refused while they are), inside the caller's transaction.
+pub async fn owns_live_organisation_in(
+    transaction: &mut dyn Transaction,
+    user_id: &str,
+) -> Result<bool, ApiError> {
+    let row = transaction
+        .query_opt(
+            "SELECT 1 AS owns FROM organization_memberships m JOIN organizations o ON o.id = m.organization_id \
+             WHERE m.user_id = $1 AND m.role = 'owner' AND m.status = 'active' AND o.deleted_at IS NULL LIMIT 1",
+            &[user_id.into()],
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Ends every membership of the user (account deletion), inside the
+/// caller's transaction.
+pub async fn end_all_in(transaction: &mut dyn Transaction, user_id: &str) -> Result<(), ApiError> {
+    transaction
+        .execute(
+            "UPDATE organization_memberships SET status = 'inactive' WHERE user_id = $1 AND status <> 'inactive'",
+            &[user_id.into()],
+        )
+        .await?;
+    Ok(())
 }

@@ -8,11 +8,14 @@ use codex_database::{DbError, Row, SqlValue};
 use codex_errors::ApiError;
 use codex_validation::Page;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::settings::{self, Branding};
-use crate::{Deps, slug};
+use codex_context::Context;
+
+use crate::membership::{MemberRole, parsed};
+use crate::slug;
 
 pub const MAX_NAME: usize = 255;
 pub const MAX_DESCRIPTION: usize = 5000;
@@ -127,7 +130,7 @@ fn map_write_error(error: DbError) -> ApiError {
 /// Creates the organisation with its default settings; `owner_id` becomes
 /// its active owner in the same transaction.
 pub async fn create(
-    deps: Deps<'_>,
+    ctx: &Context,
     owner_id: &str,
     fields: &OrganisationFields,
 ) -> Result<Organisation, ApiError> {
@@ -138,7 +141,7 @@ pub async fn create(
     let slug = checked
         .slug
         .ok_or_else(|| ApiError::invalid_fields([("slug", "is required")]))?;
-    let mut transaction = deps.database.begin().await?;
+    let mut transaction = ctx.database().begin().await?;
     let row = transaction
         .query_opt(
             &format!(
@@ -171,15 +174,14 @@ pub async fn create(
             .await?;
     }
     transaction.commit().await?;
-    crate::members::forget_membership(deps, organisation.id, owner_id).await;
     tracing::info!(organization_id = %organisation.id, "organisation created");
     Ok(organisation)
 }
 
 /// A live organisation by id.
-pub async fn get(deps: Deps<'_>, id: Uuid) -> Result<Organisation, ApiError> {
-    let row = deps
-        .database
+pub async fn get(ctx: &Context, id: Uuid) -> Result<Organisation, ApiError> {
+    let row = ctx
+        .database()
         .query_opt(
             &format!(
                 "SELECT {COLUMNS} FROM organizations o WHERE o.id = $1 AND o.deleted_at IS NULL"
@@ -192,10 +194,10 @@ pub async fn get(deps: Deps<'_>, id: Uuid) -> Result<Organisation, ApiError> {
 }
 
 /// A live organisation by slug.
-pub async fn by_slug(deps: Deps<'_>, raw_slug: &str) -> Result<Organisation, ApiError> {
+pub async fn by_slug(ctx: &Context, raw_slug: &str) -> Result<Organisation, ApiError> {
     let slug = raw_slug.trim().to_lowercase();
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             &format!(
                 "SELECT {COLUMNS} FROM organizations o WHERE o.slug = $1 AND o.deleted_at IS NULL"
@@ -209,12 +211,12 @@ pub async fn by_slug(deps: Deps<'_>, raw_slug: &str) -> Result<Organisation, Api
 
 /// Whether `raw` could be taken now: valid, not reserved, not used by a
 /// live organisation.
-pub async fn slug_available(deps: Deps<'_>, raw: &str) -> Result<bool, ApiError> {
+pub async fn slug_available(ctx: &Context, raw: &str) -> Result<bool, ApiError> {
     let Ok(slug) = slug::normalise(raw) else {
         return Ok(false);
     };
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             "SELECT 1 AS taken FROM organizations WHERE slug = $1 AND deleted_at IS NULL",
             &[slug.into()],
@@ -231,12 +233,12 @@ pub struct MyOrganisation {
     pub name: String,
     pub slug: String,
     pub logo_url: Option<String>,
-    pub role: String,
+    pub role: MemberRole,
 }
 
-pub async fn mine(deps: Deps<'_>, user_id: &str) -> Result<Vec<MyOrganisation>, ApiError> {
-    let rows = deps
-        .database
+pub async fn mine(ctx: &Context, user_id: &str) -> Result<Vec<MyOrganisation>, ApiError> {
+    let rows = ctx
+        .database()
         .query(
             "SELECT o.id, o.name, o.slug, o.logo_url, m.role FROM organization_memberships m \
              JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL \
@@ -251,7 +253,7 @@ pub async fn mine(deps: Deps<'_>, user_id: &str) -> Result<Vec<MyOrganisation>, 
                 name: row.get("name")?,
                 slug: row.get("slug")?,
                 logo_url: row.get("logo_url")?,
-                role: row.get("role")?,
+                role: parsed(row, "role")?,
             })
         })
         .collect()
@@ -260,14 +262,14 @@ pub async fn mine(deps: Deps<'_>, user_id: &str) -> Result<Vec<MyOrganisation>, 
 /// Applies the changes given; the public views of the old and the new slug
 /// are dropped.
 pub async fn update(
-    deps: Deps<'_>,
+    ctx: &Context,
     id: Uuid,
     fields: &OrganisationFields,
 ) -> Result<Organisation, ApiError> {
     let checked = check(fields)?;
-    let before = get(deps, id).await?;
-    let row = deps
-        .database
+    let before = get(ctx, id).await?;
+    let row = ctx
+        .database()
         .query_opt(
             &format!(
                 "UPDATE organizations o SET name = COALESCE($2, o.name), slug = COALESCE($3, o.slug), \
@@ -289,8 +291,8 @@ pub async fn update(
         .map_err(map_write_error)?
         .ok_or_else(not_found)?;
     let after = Organisation::from_row(&row)?;
-    forget_public(deps, &before.slug).await;
-    forget_public(deps, &after.slug).await;
+    forget_public(ctx, &before.slug).await;
+    forget_public(ctx, &after.slug).await;
     Ok(after)
 }
 
@@ -314,7 +316,7 @@ pub enum SortOrder {
 /// A page of live organisations, optionally matching `search` in the name
 /// or slug.
 pub async fn list(
-    deps: Deps<'_>,
+    ctx: &Context,
     page: Page,
     search: Option<&str>,
     sort_by: SortBy,
@@ -340,19 +342,14 @@ pub async fn list(
     };
     let filter =
         "o.deleted_at IS NULL AND ($1::text IS NULL OR o.name ILIKE $1 OR o.slug ILIKE $1)";
-    let rows = deps
-        .database
+    let rows = ctx
+        .database()
         .query(
             &format!("SELECT {COLUMNS} FROM organizations o WHERE {filter} ORDER BY {order_by} LIMIT $2 OFFSET $3"),
             &[pattern.clone(), i64::from(page.limit).into(), page.offset().into()],
         )
         .await?;
-    let total = crate::total(
-        deps.database,
-        &format!("organizations o WHERE {filter}"),
-        &[pattern],
-    )
-    .await?;
+    let total = crate::total(ctx, &format!("organizations o WHERE {filter}"), &[pattern]).await?;
     let items = rows
         .iter()
         .map(Organisation::from_row)
@@ -361,15 +358,16 @@ pub async fn list(
 }
 
 /// Soft-deletes the organisation: its slug is free again, its pending
-/// invitations are withdrawn, and every cached membership and public view
-/// of it is dropped.
-pub async fn delete(deps: Deps<'_>, id: Uuid) -> Result<(), ApiError> {
-    let organisation = get(deps, id).await?;
-    let mut transaction = deps.database.begin().await?;
+/// invitations are withdrawn, and its cached public view is dropped. Its
+/// memberships stop counting at once, since every look-up joins the live
+/// organisation. Only an owner may ask (the `OrgOwner` policy).
+pub async fn delete(ctx: &Context, id: Uuid) -> Result<(), ApiError> {
+    let organisation = get(ctx, id).await?;
+    let mut transaction = ctx.database().begin().await?;
     transaction
         .execute(
             "UPDATE organizations SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL",
-            &[id.into(), deps.clock.now().into()],
+            &[id.into(), ctx.clock().now().into()],
         )
         .await?;
     transaction
@@ -378,18 +376,8 @@ pub async fn delete(deps: Deps<'_>, id: Uuid) -> Result<(), ApiError> {
             &[id.into()],
         )
         .await?;
-    let members = transaction
-        .query(
-            "SELECT user_id FROM organization_memberships WHERE organization_id = $1",
-            &[id.into()],
-        )
-        .await?;
     transaction.commit().await?;
-    for row in &members {
-        let user_id: String = row.get("user_id")?;
-        crate::members::forget_membership(deps, id, &user_id).await;
-    }
-    forget_public(deps, &organisation.slug).await;
+    forget_public(ctx, &organisation.slug).await;
     tracing::info!(organization_id = %id, "organisation deleted");
     Ok(())
 }
@@ -399,8 +387,8 @@ fn public_key(slug: &str) -> String {
 }
 
 /// Drops the cached public views of `slug`.
-pub async fn forget_public(deps: Deps<'_>, slug: &str) {
-    if let Err(error) = deps.kv.delete(&public_key(slug)).await {
+pub async fn forget_public(ctx: &Context, slug: &str) {
+    if let Err(error) = ctx.kv().delete(&public_key(slug)).await {
         tracing::error!(%error, "could not drop a cached public organisation view");
     }
 }
@@ -410,15 +398,55 @@ pub async fn forget_public(deps: Deps<'_>, slug: &str) {
 #[serde(rename_all = "camelCase")]
 pub struct PublicView {
     pub branding: Branding,
-    pub info: Value,
+    pub info: PublicInfo,
+}
+
+/// The storefront's view of an organisation (`GET /public/{slug}/info`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicInfo {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub logo_url: Option<String>,
+    pub brand_colors: BrandColors,
+    pub brand_fonts: BrandFonts,
+    pub brand_radius: f64,
+    pub brand_density: f64,
+    pub hero_layout: String,
+    pub brand_fine_tune: BrandFineTune,
+    pub enable_subscriptions: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrandColors {
+    pub primary: String,
+    pub secondary: Option<String>,
+    pub accent: Option<String>,
+    pub background: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrandFonts {
+    pub body: Option<String>,
+    pub heading: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrandFineTune {
+    pub token_overrides: Option<String>,
+    pub dark_mode_overrides: Option<String>,
+    pub dark_token_overrides: Option<String>,
 }
 
 /// The public branding and info of the live organisation `slug`, from the
 /// cache when it is there.
-pub async fn public_view(deps: Deps<'_>, raw_slug: &str) -> Result<PublicView, ApiError> {
+pub async fn public_view(ctx: &Context, raw_slug: &str) -> Result<PublicView, ApiError> {
     let slug = raw_slug.trim().to_lowercase();
     let key = public_key(&slug);
-    match deps.kv.get(&key).await {
+    match ctx.kv().get(&key).await {
         Ok(Some(value)) => {
             if let Ok(view) = serde_json::from_str(&value) {
                 return Ok(view);
@@ -427,35 +455,38 @@ pub async fn public_view(deps: Deps<'_>, raw_slug: &str) -> Result<PublicView, A
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "public view cache unavailable"),
     }
-    let organisation = by_slug(deps, &slug).await?;
-    let branding = settings::branding(deps, organisation.id).await?;
-    let features = settings::features(deps, organisation.id).await?;
-    let info = json!({
-        "id": organisation.id,
-        "slug": organisation.slug,
-        "name": organisation.name,
-        "description": organisation.description,
-        "logoUrl": branding.logo_url,
-        "brandColors": {
-            "primary": branding.primary_color_hex,
-            "secondary": branding.secondary_color_hex,
-            "accent": branding.accent_color_hex,
-            "background": branding.background_color_hex,
+    let organisation = by_slug(ctx, &slug).await?;
+    let branding = settings::branding(ctx, organisation.id).await?;
+    let features = settings::features(ctx, organisation.id).await?;
+    let info = PublicInfo {
+        id: organisation.id,
+        slug: organisation.slug,
+        name: organisation.name,
+        description: organisation.description,
+        logo_url: branding.logo_url.clone(),
+        brand_colors: BrandColors {
+            primary: branding.primary_color_hex.clone(),
+            secondary: branding.secondary_color_hex.clone(),
+            accent: branding.accent_color_hex.clone(),
+            background: branding.background_color_hex.clone(),
         },
-        "brandFonts": { "body": branding.font_body, "heading": branding.font_heading },
-        "brandRadius": branding.radius_value,
-        "brandDensity": branding.density_value,
-        "heroLayout": branding.hero_layout,
-        "brandFineTune": {
-            "tokenOverrides": branding.token_overrides,
-            "darkModeOverrides": branding.dark_mode_overrides,
-            "darkTokenOverrides": branding.dark_token_overrides,
+        brand_fonts: BrandFonts {
+            body: branding.font_body.clone(),
+            heading: branding.font_heading.clone(),
         },
-        "enableSubscriptions": features.enable_subscriptions,
-    });
+        brand_radius: branding.radius_value,
+        brand_density: branding.density_value,
+        hero_layout: branding.hero_layout.clone(),
+        brand_fine_tune: BrandFineTune {
+            token_overrides: branding.token_overrides.clone(),
+            dark_mode_overrides: branding.dark_mode_overrides.clone(),
+            dark_token_overrides: branding.dark_token_overrides.clone(),
+        },
+        enable_subscriptions: features.enable_subscriptions,
+    };
     let view = PublicView { branding, info };
     if let Ok(value) = serde_json::to_string(&view)
-        && let Err(error) = deps.kv.put(&key, &value, Some(PUBLIC_TTL)).await
+        && let Err(error) = ctx.kv().put(&key, &value, Some(PUBLIC_TTL)).await
     {
         tracing::warn!(%error, "could not cache a public organisation view");
     }

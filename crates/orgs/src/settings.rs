@@ -1,14 +1,13 @@
 //! An organisation's branding, contact and feature settings (rows created
-//! with the organisation, holding the defaults), and the platform's own
-//! settings (one row).
+//! with the organisation, holding the defaults), and its logo.
 
-use chrono::{DateTime, Utc};
+use codex_context::{Context, public_files};
 use codex_database::Row;
 use codex_errors::ApiError;
+use codex_validation::image::{self, ImageKind};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::Deps;
 use crate::organisation::{self, check_url};
 
 pub const HERO_LAYOUTS: &[&str] = &[
@@ -23,6 +22,23 @@ pub const HERO_LAYOUTS: &[&str] = &[
     "gallery",
     "stacked",
 ];
+
+/// Every setting of an organisation at once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AllSettings {
+    pub branding: Branding,
+    pub contact: Contact,
+    pub features: Features,
+}
+
+pub async fn all(ctx: &Context, organization_id: Uuid) -> Result<AllSettings, ApiError> {
+    Ok(AllSettings {
+        branding: branding(ctx, organization_id).await?,
+        contact: contact(ctx, organization_id).await?,
+        features: features(ctx, organization_id).await?,
+    })
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -86,20 +102,6 @@ where
 }
 
 /// `#RRGGBB`, upper-cased.
-fn colour(field: &'static str, value: &str) -> Result<String, ApiError> {
-    let value = value.trim().to_ascii_uppercase();
-    let ok = value.len() == 7
-        && value.starts_with('#')
-        && value[1..].chars().all(|c| c.is_ascii_hexdigit());
-    if ok {
-        Ok(value)
-    } else {
-        Err(ApiError::invalid_fields([(
-            field,
-            "must be a colour such as #3B82F6",
-        )]))
-    }
-}
 
 fn font(field: &'static str, value: &str) -> Result<String, ApiError> {
     let value = value.trim();
@@ -206,9 +208,9 @@ const BRANDING_COLUMNS: &str = "logo_url, primary_color_hex, secondary_color_hex
      background_color_hex, font_body, font_heading, radius_value, density_value, hero_layout, \
      token_overrides, dark_mode_overrides, dark_token_overrides, pricing_faq";
 
-pub async fn branding(deps: Deps<'_>, organization_id: Uuid) -> Result<Branding, ApiError> {
-    let row = deps
-        .database
+pub async fn branding(ctx: &Context, organization_id: Uuid) -> Result<Branding, ApiError> {
+    let row = ctx
+        .database()
         .query_opt(
             &format!("SELECT {BRANDING_COLUMNS} FROM branding_settings WHERE organization_id = $1"),
             &[organization_id.into()],
@@ -232,21 +234,23 @@ fn checked_option(
 /// Applies branding changes after checking all of them, and drops the
 /// organisation's cached public views.
 pub async fn update_branding(
-    deps: Deps<'_>,
+    ctx: &Context,
     organization_id: Uuid,
     changes: BrandingChanges,
 ) -> Result<Branding, ApiError> {
     let primary = changes
         .primary_color_hex
         .as_deref()
-        .map(|v| colour("primaryColorHex", v))
+        .map(|v| codex_validation::colour("primaryColorHex", v))
         .transpose()?;
     let secondary = checked_option(changes.secondary_color_hex, |v| {
-        colour("secondaryColorHex", v)
+        codex_validation::colour("secondaryColorHex", v)
     })?;
-    let accent = checked_option(changes.accent_color_hex, |v| colour("accentColorHex", v))?;
+    let accent = checked_option(changes.accent_color_hex, |v| {
+        codex_validation::colour("accentColorHex", v)
+    })?;
     let background = checked_option(changes.background_color_hex, |v| {
-        colour("backgroundColorHex", v)
+        codex_validation::colour("backgroundColorHex", v)
     })?;
     let body = checked_option(changes.font_body, |v| font("fontBody", v))?;
     let heading = checked_option(changes.font_heading, |v| font("fontHeading", v))?;
@@ -281,8 +285,8 @@ pub async fn update_branding(
         json_object("darkTokenOverrides", v)
     })?;
     let faq = checked_option(changes.pricing_faq, pricing_faq)?;
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             &format!(
                 "UPDATE branding_settings b SET \
@@ -329,27 +333,56 @@ pub async fn update_branding(
         )
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
-    forget_public_of(deps, organization_id).await;
+    forget_public_of(ctx, organization_id).await;
     branding_from_row(&row)
 }
 
-/// Records the stored logo (or its removal); returns the new branding and
-/// the key of the file it replaced, for the caller to delete.
-pub async fn set_logo(
-    deps: Deps<'_>,
+/// The largest logo accepted.
+pub const MAX_LOGO: usize = 5 * 1024 * 1024;
+
+/// Replaces the logo with `bytes`: PNG, JPEG or WebP judged by content, or
+/// an SVG document, which is stored only in its sanitised form. The file is
+/// public (`logos/{orgId}/…`); the replaced one is removed.
+pub async fn replace_logo(
+    ctx: &Context,
+    organization_id: Uuid,
+    bytes: Vec<u8>,
+) -> Result<Branding, ApiError> {
+    let (bytes, mime_type, extension) = match image::sniff(&bytes) {
+        Some(kind @ (ImageKind::Png | ImageKind::Jpeg | ImageKind::Webp)) => {
+            (bytes, kind.mime_type(), kind.extension())
+        }
+        _ => match crate::svg::sanitise(&bytes) {
+            Some(clean) => (clean, "image/svg+xml", "svg"),
+            None => {
+                return Err(ApiError::invalid_fields([(
+                    "logo",
+                    "File 'logo' has invalid type: expected a PNG, JPEG, WebP or SVG image",
+                )]));
+            }
+        },
+    };
+    let folder = format!("logos/{organization_id}");
+    let stored = public_files::store(ctx, &folder, bytes, mime_type, extension).await?;
+    let branding = set_logo(ctx, organization_id, Some((&stored.url, &stored.key))).await?;
+    public_files::remove_all(ctx, &folder, Some(&stored.key)).await;
+    Ok(branding)
+}
+
+/// Removes the logo and its file.
+pub async fn remove_logo(ctx: &Context, organization_id: Uuid) -> Result<Branding, ApiError> {
+    let branding = set_logo(ctx, organization_id, None).await?;
+    public_files::remove_all(ctx, &format!("logos/{organization_id}"), None).await;
+    Ok(branding)
+}
+
+async fn set_logo(
+    ctx: &Context,
     organization_id: Uuid,
     logo: Option<(&str, &str)>,
-) -> Result<(Branding, Option<String>), ApiError> {
+) -> Result<Branding, ApiError> {
     let (url, key) = logo.map_or((None, None), |(url, key)| (Some(url), Some(key)));
-    let mut transaction = deps.database.begin().await?;
-    let previous = transaction
-        .query_opt(
-            "SELECT logo_r2_path FROM branding_settings WHERE organization_id = $1 FOR UPDATE",
-            &[organization_id.into()],
-        )
-        .await?
-        .ok_or_else(|| ApiError::not_found("Organization not found"))?
-        .get::<Option<String>>("logo_r2_path")?;
+    let mut transaction = ctx.database().begin().await?;
     let row = transaction
         .query_opt(
             &format!(
@@ -367,13 +400,13 @@ pub async fn set_logo(
         )
         .await?;
     transaction.commit().await?;
-    forget_public_of(deps, organization_id).await;
-    Ok((branding_from_row(&row)?, previous))
+    forget_public_of(ctx, organization_id).await;
+    branding_from_row(&row)
 }
 
-async fn forget_public_of(deps: Deps<'_>, organization_id: Uuid) {
-    match organisation::get(deps, organization_id).await {
-        Ok(found) => organisation::forget_public(deps, &found.slug).await,
+async fn forget_public_of(ctx: &Context, organization_id: Uuid) {
+    match organisation::get(ctx, organization_id).await {
+        Ok(found) => organisation::forget_public(ctx, &found.slug).await,
         Err(error) => tracing::warn!(%error, "could not find the slug whose public view to drop"),
     }
 }
@@ -424,9 +457,9 @@ fn contact_from_row(row: &Row) -> Result<Contact, ApiError> {
     })
 }
 
-pub async fn contact(deps: Deps<'_>, organization_id: Uuid) -> Result<Contact, ApiError> {
-    let row = deps
-        .database
+pub async fn contact(ctx: &Context, organization_id: Uuid) -> Result<Contact, ApiError> {
+    let row = ctx
+        .database()
         .query_opt(
             &format!("SELECT {CONTACT_COLUMNS} FROM contact_settings WHERE organization_id = $1"),
             &[organization_id.into()],
@@ -438,11 +471,6 @@ pub async fn contact(deps: Deps<'_>, organization_id: Uuid) -> Result<Contact, A
 
 fn bounded_text(field: &'static str, value: &str) -> Result<String, ApiError> {
     codex_validation::required_text(field, value, 100)
-}
-
-fn email(field: &'static str, value: &str) -> Result<String, ApiError> {
-    codex_accounts::email::normalise(value)
-        .map_err(|_| ApiError::invalid_fields([(field, "must be an e-mail address")]))
 }
 
 fn url_option(
@@ -457,7 +485,7 @@ fn url_option(
 }
 
 pub async fn update_contact(
-    deps: Deps<'_>,
+    ctx: &Context,
     organization_id: Uuid,
     changes: ContactChanges,
 ) -> Result<Contact, ApiError> {
@@ -469,7 +497,7 @@ pub async fn update_contact(
     let support = changes
         .support_email
         .as_deref()
-        .map(|v| email("supportEmail", v))
+        .map(|v| codex_validation::email_address("supportEmail", v))
         .transpose()?;
     let timezone = changes
         .timezone
@@ -481,8 +509,8 @@ pub async fn update_contact(
     let youtube = url_option("youtubeUrl", changes.youtube_url)?;
     let instagram = url_option("instagramUrl", changes.instagram_url)?;
     let tiktok = url_option("tiktokUrl", changes.tiktok_url)?;
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             &format!(
                 "UPDATE contact_settings c SET \
@@ -542,9 +570,9 @@ fn features_from_row(row: &Row) -> Result<Features, ApiError> {
     })
 }
 
-pub async fn features(deps: Deps<'_>, organization_id: Uuid) -> Result<Features, ApiError> {
-    let row = deps
-        .database
+pub async fn features(ctx: &Context, organization_id: Uuid) -> Result<Features, ApiError> {
+    let row = ctx
+        .database()
         .query_opt(
             "SELECT enable_signups, enable_purchases, enable_subscriptions FROM feature_settings WHERE organization_id = $1",
             &[organization_id.into()],
@@ -555,12 +583,12 @@ pub async fn features(deps: Deps<'_>, organization_id: Uuid) -> Result<Features,
 }
 
 pub async fn update_features(
-    deps: Deps<'_>,
+    ctx: &Context,
     organization_id: Uuid,
     changes: FeatureChanges,
 ) -> Result<Features, ApiError> {
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             "UPDATE feature_settings f SET enable_signups = COALESCE($2, f.enable_signups), \
                enable_purchases = COALESCE($3, f.enable_purchases), \
@@ -575,133 +603,8 @@ pub async fn update_features(
         )
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
-    forget_public_of(deps, organization_id).await;
+    forget_public_of(ctx, organization_id).await;
     features_from_row(&row)
-}
-
-/// The platform's own settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PlatformSettings {
-    pub platform_name: String,
-    pub logo_url: Option<String>,
-    pub primary_color_hex: String,
-    pub support_email: String,
-    pub enable_signups: bool,
-    pub enable_purchases: bool,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PlatformChanges {
-    pub platform_name: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub logo_url: Option<Option<String>>,
-    pub primary_color_hex: Option<String>,
-    pub support_email: Option<String>,
-    pub enable_signups: Option<bool>,
-    pub enable_purchases: Option<bool>,
-}
-
-const PLATFORM_COLUMNS: &str = "platform_name, logo_url, primary_color_hex, support_email, enable_signups, enable_purchases, updated_at";
-const PLATFORM_KEY: &str = "platform:settings";
-
-fn platform_from_row(row: &Row) -> Result<PlatformSettings, ApiError> {
-    Ok(PlatformSettings {
-        platform_name: row.get("platform_name")?,
-        logo_url: row.get("logo_url")?,
-        primary_color_hex: row.get("primary_color_hex")?,
-        support_email: row.get("support_email")?,
-        enable_signups: row.get("enable_signups")?,
-        enable_purchases: row.get("enable_purchases")?,
-        updated_at: row.get("updated_at")?,
-    })
-}
-
-/// The platform settings, cached until they change.
-pub async fn platform(deps: Deps<'_>) -> Result<PlatformSettings, ApiError> {
-    if let Ok(Some(value)) = deps.kv.get(PLATFORM_KEY).await
-        && let Ok(found) = serde_json::from_str(&value)
-    {
-        return Ok(found);
-    }
-    let row = deps
-        .database
-        .query_opt(
-            &format!("SELECT {PLATFORM_COLUMNS} FROM platform_configuration"),
-            &[],
-        )
-        .await?
-        .ok_or_else(|| ApiError::internal("the platform settings row is missing"))?;
-    let found = platform_from_row(&row)?;
-    if let Ok(value) = serde_json::to_string(&found)
-        && let Err(error) = deps
-            .kv
-            .put(
-                PLATFORM_KEY,
-                &value,
-                Some(std::time::Duration::from_secs(3600)),
-            )
-            .await
-    {
-        tracing::warn!(%error, "could not cache the platform settings");
-    }
-    Ok(found)
-}
-
-pub async fn update_platform(
-    deps: Deps<'_>,
-    changed_by: &str,
-    changes: PlatformChanges,
-) -> Result<PlatformSettings, ApiError> {
-    let name = changes
-        .platform_name
-        .as_deref()
-        .map(|v| bounded_text("platformName", v))
-        .transpose()?;
-    let logo = url_option("logoUrl", changes.logo_url)?;
-    let primary = changes
-        .primary_color_hex
-        .as_deref()
-        .map(|v| colour("primaryColorHex", v))
-        .transpose()?;
-    let support = changes
-        .support_email
-        .as_deref()
-        .map(|v| email("supportEmail", v))
-        .transpose()?;
-    let row = deps
-        .database
-        .query_opt(
-            &format!(
-                "UPDATE platform_configuration p SET \
-                   platform_name = COALESCE($1, p.platform_name), \
-                   logo_url = CASE WHEN $2 THEN $3 ELSE p.logo_url END, \
-                   primary_color_hex = COALESCE($4, p.primary_color_hex), \
-                   support_email = COALESCE($5, p.support_email), \
-                   enable_signups = COALESCE($6, p.enable_signups), \
-                   enable_purchases = COALESCE($7, p.enable_purchases), \
-                   updated_by = $8 \
-                 RETURNING {PLATFORM_COLUMNS}"
-            ),
-            &[
-                name.into(),
-                logo.0.into(),
-                logo.1.into(),
-                primary.into(),
-                support.into(),
-                changes.enable_signups.into(),
-                changes.enable_purchases.into(),
-                changed_by.into(),
-            ],
-        )
-        .await?
-        .ok_or_else(|| ApiError::internal("the platform settings row is missing"))?;
-    if let Err(error) = deps.kv.delete(PLATFORM_KEY).await {
-        tracing::error!(%error, "could not drop the cached platform settings");
-    }
-    platform_from_row(&row)
 }
 
 #[cfg(test)]
@@ -710,9 +613,12 @@ mod tests {
 
     #[test]
     fn colours_are_upper_cased_and_checked() {
-        assert_eq!(colour("c", " #abcdef "), Ok("#ABCDEF".to_owned()));
+        assert_eq!(
+            codex_validation::colour("c", " #abcdef "),
+            Ok("#ABCDEF".to_owned())
+        );
         for bad in ["red", "#12345", "#1234567", "abcdef", "#GGGGGG"] {
-            assert!(colour("c", bad).is_err(), "{bad}");
+            assert!(codex_validation::colour("c", bad).is_err(), "{bad}");
         }
     }
 

@@ -4,7 +4,8 @@
 //! following every change.
 
 use codex_mail::read_outbox;
-use codex_orgs::members::{self, InvitationLinks};
+use codex_orgs::members::{self, Invitee};
+use codex_orgs::membership::MemberRole;
 use codex_orgs::organisation::{self, OrganisationFields};
 use codex_orgs::settings::{self, BrandingChanges};
 use codex_testkit::world::World;
@@ -36,7 +37,7 @@ impl Helpers for World {
             slug: Some(slug.to_owned()),
             ..OrganisationFields::default()
         };
-        organisation::create(self.deps(), owner, &fields)
+        organisation::create(self.ctx(), owner, &fields)
             .await
             .expect("create")
             .id
@@ -63,9 +64,10 @@ impl Helpers for World {
     }
 }
 
-fn links() -> InvitationLinks {
-    InvitationLinks {
-        accept_page: "http://app.example/accept-invite".to_owned(),
+fn invitee(email: &str, user_id: Option<&str>) -> Invitee {
+    Invitee {
+        email: email.to_owned(),
+        user_id: user_id.map(str::to_owned),
     }
 }
 
@@ -81,72 +83,63 @@ async fn invitations_are_for_their_address_once_and_can_follow_a_removal() {
 
     // Invited before they have an account; the invitation waits.
     members::invite(
-        world.deps(),
-        &links(),
+        world.ctx(),
         organisation,
         &owner,
-        "New@Example.com",
-        "creator",
+        &invitee("New@Example.com", None),
+        MemberRole::Creator,
     )
     .await
     .expect("invite");
     let token = world.mailed_token("new@example.com").await;
     let stranger = world.user("stranger@example.com").await;
-    let refused = members::respond(
-        world.deps(),
-        &token,
-        &stranger,
-        "stranger@example.com",
-        true,
-    )
-    .await
-    .expect_err("another address");
+    let refused = members::respond(world.ctx(), &token, &stranger, "stranger@example.com", true)
+        .await
+        .expect_err("another address");
     assert_eq!(refused.status().as_u16(), 403);
 
     let newcomer = world.user("new@example.com").await;
-    members::respond(world.deps(), &token, &newcomer, "new@example.com", true)
+    members::respond(world.ctx(), &token, &newcomer, "new@example.com", true)
         .await
         .expect("accept");
     assert_eq!(
         world.status_of(organisation, &newcomer).await,
         Some(("creator".to_owned(), "active".to_owned()))
     );
-    let again = members::respond(world.deps(), &token, &newcomer, "new@example.com", true)
+    let again = members::respond(world.ctx(), &token, &newcomer, "new@example.com", true)
         .await
         .expect_err("single use");
     assert_eq!(again.status().as_u16(), 400);
 
     let duplicate = members::invite(
-        world.deps(),
-        &links(),
+        world.ctx(),
         organisation,
         &owner,
-        "new@example.com",
-        "member",
+        &invitee("new@example.com", Some(&newcomer)),
+        MemberRole::Member,
     )
     .await
     .expect_err("already a member");
     assert_eq!(duplicate.status().as_u16(), 409);
 
-    members::remove(world.deps(), organisation, &newcomer)
+    members::remove(world.ctx(), organisation, &newcomer, false)
         .await
-        .expect("remove");
+        .expect("a manager removes a member");
     assert_eq!(
         world.status_of(organisation, &newcomer).await,
         Some(("creator".to_owned(), "inactive".to_owned()))
     );
     members::invite(
-        world.deps(),
-        &links(),
+        world.ctx(),
         organisation,
         &owner,
-        "new@example.com",
-        "member",
+        &invitee("new@example.com", Some(&newcomer)),
+        MemberRole::Member,
     )
     .await
     .expect("a removed member can be invited again");
     let token = world.mailed_token("new@example.com").await;
-    members::respond(world.deps(), &token, &newcomer, "new@example.com", true)
+    members::respond(world.ctx(), &token, &newcomer, "new@example.com", true)
         .await
         .expect("accept again");
     assert_eq!(
@@ -161,10 +154,10 @@ async fn the_last_owner_is_never_demoted_or_removed() {
     let owner = world.user("a@example.com").await;
     let organisation = world.organisation(&owner, "guarded").await;
     for attempt in [
-        members::change_role(world.deps(), organisation, &owner, "admin")
+        members::change_role(world.ctx(), organisation, &owner, MemberRole::Admin, true)
             .await
             .map(|_| ()),
-        members::remove(world.deps(), organisation, &owner).await,
+        members::remove(world.ctx(), organisation, &owner, true).await,
     ] {
         assert_eq!(attempt.expect_err("guarded").status().as_u16(), 422);
     }
@@ -177,13 +170,53 @@ async fn the_last_owner_is_never_demoted_or_removed() {
         )
         .await
         .expect("second owner");
-    members::change_role(world.deps(), organisation, &owner, "admin")
+    members::change_role(world.ctx(), organisation, &owner, MemberRole::Admin, true)
         .await
         .expect("with another owner, one may step down");
-    let last = members::remove(world.deps(), organisation, &second)
+    let last = members::remove(world.ctx(), organisation, &second, true)
         .await
         .expect_err("now the last owner");
     assert_eq!(last.status().as_u16(), 422);
+}
+
+#[tokio::test]
+async fn only_an_owner_makes_or_unmakes_owners() {
+    let world = World::new().await;
+    let owner = world.user("o@example.com").await;
+    let organisation = world.organisation(&owner, "owned").await;
+    let admin = world.user("adm@example.com").await;
+    world
+        .database
+        .execute(
+            "INSERT INTO organization_memberships (organization_id, user_id, role) VALUES ($1, $2, 'admin')",
+            &[organisation.into(), admin.as_str().into()],
+        )
+        .await
+        .expect("an admin");
+    // An admin (not an owner) may neither promote themself nor touch the owner.
+    for attempt in [
+        members::change_role(world.ctx(), organisation, &admin, MemberRole::Owner, false)
+            .await
+            .map(|_| ()),
+        members::change_role(world.ctx(), organisation, &owner, MemberRole::Member, false)
+            .await
+            .map(|_| ()),
+        members::remove(world.ctx(), organisation, &owner, false).await,
+    ] {
+        assert_eq!(attempt.expect_err("owners only").status().as_u16(), 403);
+    }
+    assert_eq!(
+        world.status_of(organisation, &owner).await,
+        Some(("owner".to_owned(), "active".to_owned()))
+    );
+    assert_eq!(
+        world.status_of(organisation, &admin).await,
+        Some(("admin".to_owned(), "active".to_owned()))
+    );
+    // An owner may.
+    members::change_role(world.ctx(), organisation, &admin, MemberRole::Owner, true)
+        .await
+        .expect("an owner grants ownership");
 }
 
 #[tokio::test]
@@ -191,14 +224,14 @@ async fn the_public_view_follows_every_change() {
     let world = World::new().await;
     let owner = world.user("c@example.com").await;
     let organisation = world.organisation(&owner, "before").await;
-    let first = organisation::public_view(world.deps(), "before")
+    let first = organisation::public_view(world.ctx(), "before")
         .await
         .expect("view");
-    assert_eq!(first.info["name"], "Studio");
+    assert_eq!(first.info.name, "Studio");
     assert_eq!(first.branding.primary_color_hex, "#3B82F6");
 
     settings::update_branding(
-        world.deps(),
+        world.ctx(),
         organisation,
         BrandingChanges {
             primary_color_hex: Some("#abcdef".to_owned()),
@@ -207,38 +240,38 @@ async fn the_public_view_follows_every_change() {
     )
     .await
     .expect("branding");
-    let changed = organisation::public_view(world.deps(), "before")
+    let changed = organisation::public_view(world.ctx(), "before")
         .await
         .expect("view");
-    assert_eq!(changed.info["brandColors"]["primary"], "#ABCDEF");
+    assert_eq!(changed.info.brand_colors.primary, "#ABCDEF");
 
     let renamed = OrganisationFields {
         slug: Some("after".to_owned()),
         name: Some("Renamed".to_owned()),
         ..OrganisationFields::default()
     };
-    organisation::update(world.deps(), organisation, &renamed)
+    organisation::update(world.ctx(), organisation, &renamed)
         .await
         .expect("update");
-    let gone = organisation::public_view(world.deps(), "before")
+    let gone = organisation::public_view(world.ctx(), "before")
         .await
         .expect_err("old slug");
     assert_eq!(gone.status().as_u16(), 404);
-    let moved = organisation::public_view(world.deps(), "after")
+    let moved = organisation::public_view(world.ctx(), "after")
         .await
         .expect("new slug");
-    assert_eq!(moved.info["name"], "Renamed");
+    assert_eq!(moved.info.name, "Renamed");
 
-    organisation::delete(world.deps(), organisation)
+    organisation::delete(world.ctx(), organisation)
         .await
         .expect("delete");
     assert!(
-        organisation::public_view(world.deps(), "after")
+        organisation::public_view(world.ctx(), "after")
             .await
             .is_err()
     );
     assert!(
-        organisation::slug_available(world.deps(), "after")
+        organisation::slug_available(world.ctx(), "after")
             .await
             .expect("check")
     );

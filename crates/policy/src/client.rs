@@ -1,9 +1,9 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use codex_accounts::session::ClientInfo;
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::client::{client_ip, user_agent};
-use codex_users::session::ClientInfo;
 
 /// Where the request comes from (IP address and user agent), as recorded
 /// with a new session.

@@ -3,15 +3,15 @@ use std::marker::PhantomData;
 
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
+use codex_accounts::Role;
+use codex_accounts::session::{self, Authenticated};
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
-use codex_users::Role;
-use codex_users::session::{self, Authenticated};
+use codex_orgs::membership::{self, Membership};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::membership::{self, Membership};
-use crate::{cookie, deps};
+use crate::cookie;
 
 /// The session of this request, resolved once and kept in its extensions.
 #[derive(Clone)]
@@ -22,7 +22,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Authentic
         return Ok(found.clone());
     }
     let found = match cookie::session_token(&parts.headers) {
-        Some(token) => session::resolve(deps(state), &token).await?,
+        Some(token) => session::resolve(state.ctx(), &token).await?,
         None => None,
     };
     parts.extensions.insert(Resolved(found.clone()));
@@ -149,13 +149,7 @@ async fn membership_of(
 ) -> Result<(Authenticated, Uuid, Option<Membership>), ApiError> {
     let found = required(parts, state).await?;
     let organization_id = organisation_of(parts, state).await?;
-    let membership = membership::lookup(
-        state.database(),
-        state.kv(),
-        organization_id,
-        &found.user.id,
-    )
-    .await?;
+    let membership = membership::lookup(state.ctx(), organization_id, &found.user.id).await?;
     Ok((found, organization_id, membership))
 }
 
@@ -215,5 +209,43 @@ impl FromRequestParts<AppState> for OrgManager {
             organization_id,
             membership,
         })
+    }
+}
+
+/// An active owner of the organisation in the request. The platform owner
+/// passes without a membership.
+#[derive(Debug, Clone)]
+pub struct OrgOwner {
+    pub viewer: Authenticated,
+    pub organization_id: Uuid,
+    pub membership: Option<Membership>,
+}
+
+impl FromRequestParts<AppState> for OrgOwner {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let (viewer, organization_id, membership) = membership_of(parts, state).await?;
+        let allowed = viewer.user.role == Role::PlatformOwner
+            || membership.as_ref().is_some_and(Membership::is_owner);
+        if !allowed {
+            return Err(ApiError::forbidden(
+                "Only the organisation's owners may do this",
+            ));
+        }
+        Ok(Self {
+            viewer,
+            organization_id,
+            membership,
+        })
+    }
+}
+
+impl OrgManager {
+    /// Whether the caller acts as an owner: an active owner, or the
+    /// platform owner.
+    pub fn is_owner(&self) -> bool {
+        self.viewer.user.role == Role::PlatformOwner
+            || self.membership.as_ref().is_some_and(Membership::is_owner)
     }
 }

@@ -1,6 +1,6 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use codex_accounts::worker_signature;
+use codex_context::signature as worker_signature;
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use serde::de::DeserializeOwned;

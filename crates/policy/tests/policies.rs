@@ -1,40 +1,38 @@
-//! The policies driven in-process against real PostgreSQL, with a manual
-//! clock: sessions (cache, sliding renewal, expiry, revocation, deleted
-//! users), roles, organisation membership and management (including cache
-//! invalidation and the organisation taken from the path before `id`),
-//! signed worker calls, and the auth rate limit.
+//! The policies driven in-process (`TestApp`) against real PostgreSQL, with
+//! a manual clock: sessions (sliding renewal, expiry, revocation, deleted
+//! users), roles, organisation membership, management and ownership (the
+//! organisation taken from the path before `id`), signed worker calls, and
+//! the auth rate limit; and all of it again over a key-value store that
+//! serves stale reads, as Workers KV may at another location.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use chrono::{Duration, TimeZone, Utc};
-use codex_accounts::worker_signature;
-use codex_clock::{Clock, ManualClock};
-use codex_config::{Config, Environment};
+use chrono::{Duration, Utc};
+use codex_accounts::Role;
+use codex_accounts::auth::{self, SignUp};
+use codex_accounts::session::{self, ClientInfo};
+use codex_clock::Clock;
+use codex_context::signature as worker_signature;
 use codex_database::Database;
 use codex_http_kit::rate_limit::{self, AUTH};
 use codex_http_kit::{AppState, Service};
 use codex_policy::{
-    Creators, MaybeViewer, OrgManager, OrgMember, PlatformOwner, RoleIn, Viewer, WorkerCall,
+    Creators, MaybeViewer, OrgManager, OrgMember, OrgOwner, PlatformOwner, RoleIn, Viewer,
+    WorkerCall,
 };
-use codex_testkit::TestDatabase;
-use codex_users::session::{self, ClientInfo};
-use codex_users::{Deps, profile};
+use codex_testkit::stale_kv::StaleKv;
+use codex_testkit::world::World;
+use codex_testkit::{TestApp, test_config};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use uuid::Uuid;
 
 const SECRET: &str = "worker-secret";
 
 struct Harness {
-    _database: TestDatabase,
-    state: AppState,
-    clock: Arc<ManualClock>,
-    app: Router,
+    app: TestApp,
 }
 
 async fn me(Viewer(viewer): Viewer) -> axum::Json<Value> {
@@ -61,6 +59,10 @@ async fn manager(found: OrgManager) -> axum::Json<Value> {
     axum::Json(json!({ "organizationId": found.organization_id }))
 }
 
+async fn owner(found: OrgOwner) -> axum::Json<Value> {
+    axum::Json(json!({ "organizationId": found.organization_id }))
+}
+
 async fn signed(WorkerCall(body): WorkerCall) -> Vec<u8> {
     body.to_vec()
 }
@@ -77,6 +79,7 @@ fn routes() -> Router<AppState> {
         .route("/owner", get(owner_only))
         .route("/orgs/{orgId}", get(member))
         .route("/orgs/{orgId}/manage", post(manager))
+        .route("/orgs/{orgId}/own", post(owner))
         .route("/orgs/{orgId}/things/{id}", get(member))
         .route("/scoped", get(member))
         .route("/internal", post(signed))
@@ -88,60 +91,64 @@ fn routes() -> Router<AppState> {
         )
 }
 
+const SERVICE: Service = Service {
+    name: "policy-test",
+    version: "0",
+};
+
 async fn harness() -> Harness {
-    let test_database = TestDatabase::new().await;
-    let database: Arc<dyn Database> = test_database.database();
-    let source: HashMap<String, String> =
-        [("ENVIRONMENT", "test"), ("WORKER_SHARED_SECRET", SECRET)]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
-    let config = Config::from_source(&source, Environment::Development).expect("config");
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
-            .single()
-            .expect("time"),
-    ));
-    let platform = codex_testkit::platform::platform(config, database, clock.clone());
-    let state = AppState::new(
-        Service {
-            name: "policy-test",
-            version: "0",
-        },
-        platform,
-    );
-    let app = codex_http_kit::app(routes(), state.clone());
+    let config = test_config(&[("WORKER_SHARED_SECRET", SECRET)]);
     Harness {
-        _database: test_database,
-        state,
-        clock,
-        app,
+        app: TestApp::with_config(config, SERVICE, routes()).await,
+    }
+}
+
+/// The same, over a key-value store that never sees a change after the
+/// first write (another Workers location, a minute behind).
+async fn stale_harness() -> Harness {
+    let config = test_config(&[("WORKER_SHARED_SECRET", SECRET)]);
+    let world = World::with_kv(config, Arc::new(StaleKv::new())).await;
+    Harness {
+        app: TestApp::in_world(world, SERVICE, routes()),
     }
 }
 
 impl Harness {
-    fn deps(&self) -> Deps<'_> {
-        codex_policy::deps(&self.state)
+    fn ctx(&self) -> &codex_context::Context {
+        self.app.ctx()
+    }
+
+    fn clock(&self) -> &codex_clock::ManualClock {
+        self.app.clock()
     }
 
     fn database(&self) -> &dyn Database {
-        self.state.database()
+        self.ctx().database()
     }
 
-    /// A verified user with `role`, and a session token for them.
+    /// A verified user with `role`, made through the account rules, and a
+    /// session token for them.
     async fn user(&self, role: &str) -> (String, String) {
-        let id = Uuid::new_v4().simple().to_string();
-        self.database()
-            .execute(
-                "INSERT INTO users (id, name, email, email_verified, role) VALUES ($1, 'Test', $2, true, $3)",
-                &[id.as_str().into(), format!("{id}@example.com").into(), role.into()],
-            )
+        let email = format!("{}@example.com", Uuid::new_v4().simple());
+        let user = auth::sign_up(
+            self.ctx(),
+            SignUp {
+                name: "Test".to_owned(),
+                email: email.clone(),
+                password: "correct horse battery".to_owned(),
+                callback_url: None,
+            },
+        )
+        .await
+        .expect("sign-up");
+        let role: Role = role.parse().expect("a role");
+        auth::mark_verified(self.ctx(), &email, Some(role))
             .await
-            .expect("user");
-        let (token, _) = session::create(self.deps(), &id, &ClientInfo::default())
+            .expect("verified");
+        let (token, _) = session::create(self.ctx(), &user.id, &ClientInfo::default())
             .await
             .expect("session");
-        (id, token.plaintext)
+        (user.id, token.plaintext)
     }
 
     async fn organisation(&self) -> Uuid {
@@ -167,24 +174,13 @@ impl Harness {
     }
 
     async fn call(&self, method: &str, uri: &str, token: Option<&str>) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method).uri(uri);
+        let method = method.parse().expect("a method");
+        let mut request = self.app.request(method, uri);
         if let Some(token) = token {
-            request = request.header(header::COOKIE, format!("theme=dark; codex-session={token}"));
+            request = request.cookie(&format!("theme=dark; codex-session={token}"));
         }
-        let response = self
-            .app
-            .clone()
-            .oneshot(request.body(Body::empty()).expect("request"))
-            .await
-            .expect("response");
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .expect("body");
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        let response = request.send().await;
+        (response.status, response.json())
     }
 }
 
@@ -204,11 +200,11 @@ async fn sessions_slide_expire_and_are_revoked() {
 
     // Used after two hours, the session is renewed for another 24.
     harness
-        .clock
+        .clock()
         .advance(std::time::Duration::from_secs(2 * 3600));
     let (status, body) = harness.call("GET", "/me", Some(&token)).await;
     assert_eq!(status, StatusCode::OK);
-    let renewed_until = harness.clock.now() + Duration::hours(24);
+    let renewed_until = harness.clock().now() + Duration::hours(24);
     assert_eq!(body["expiresAt"], json!(renewed_until), "{body}");
     let stored = harness
         .database()
@@ -228,20 +224,20 @@ async fn sessions_slide_expire_and_are_revoked() {
 
     // Idle for a day, it has expired, cached or not.
     harness
-        .clock
+        .clock()
         .advance(std::time::Duration::from_secs(24 * 3600 + 1));
     let (status, _) = harness.call("GET", "/me", Some(&token)).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // A fresh session, cached by its first use, is refused once revoked.
-    let (second, _) = session::create(harness.deps(), &id, &ClientInfo::default())
+    let (second, _) = session::create(harness.ctx(), &id, &ClientInfo::default())
         .await
         .expect("session");
     assert_eq!(
         harness.call("GET", "/me", Some(&second.plaintext)).await.0,
         StatusCode::OK
     );
-    session::revoke(harness.deps(), &second.plaintext)
+    session::revoke(harness.ctx(), &second.plaintext)
         .await
         .expect("revoke");
     assert_eq!(
@@ -258,7 +254,7 @@ async fn a_deleted_user_is_refused_at_once() {
         harness.call("GET", "/me", Some(&token)).await.0,
         StatusCode::OK
     );
-    profile::delete_account(harness.deps(), &id)
+    codex_flows::account::delete(harness.ctx(), &id)
         .await
         .expect("delete");
     assert_eq!(
@@ -288,7 +284,7 @@ async fn an_organisation_owner_cannot_delete_their_account() {
     let (id, token) = harness.user("creator").await;
     let organisation = harness.organisation().await;
     harness.join(organisation, &id, "owner", "active").await;
-    let refused = profile::delete_account(harness.deps(), &id)
+    let refused = codex_flows::account::delete(harness.ctx(), &id)
         .await
         .expect_err("refused");
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -310,7 +306,7 @@ async fn an_organisation_owner_cannot_delete_their_account() {
         )
         .await
         .expect("soft delete");
-    profile::delete_account(harness.deps(), &id)
+    codex_flows::account::delete(harness.ctx(), &id)
         .await
         .expect("allowed once the organisation is gone");
 }
@@ -412,6 +408,23 @@ async fn membership_and_management_are_per_organisation() {
             .0,
         StatusCode::OK
     );
+    // Only owners own: an admin is refused, an owner and the platform owner pass.
+    let (owner_id, org_owner) = harness.user("creator").await;
+    harness.join(a, &owner_id, "owner", "active").await;
+    for (who, expected) in [
+        (&member, StatusCode::FORBIDDEN),
+        (&admin, StatusCode::FORBIDDEN),
+        (&org_owner, StatusCode::OK),
+        (&owner, StatusCode::OK),
+    ] {
+        assert_eq!(
+            harness
+                .call("POST", &format!("/orgs/{a}/own"), Some(who))
+                .await
+                .0,
+            expected
+        );
+    }
 
     // The organisation comes from `orgId`, not from the `id` beside it.
     let (status, body) = harness
@@ -438,7 +451,7 @@ async fn membership_and_management_are_per_organisation() {
         StatusCode::BAD_REQUEST
     );
 
-    // Removal takes effect on the next request once the cache entry is dropped.
+    // Removal takes effect on the very next request.
     harness
         .database()
         .execute(
@@ -447,7 +460,6 @@ async fn membership_and_management_are_per_organisation() {
         )
         .await
         .expect("remove");
-    codex_orgs::members::forget_membership(harness.deps(), a, &member_id).await;
     assert_eq!(
         harness
             .call("GET", &format!("/orgs/{a}"), Some(&member))
@@ -458,21 +470,15 @@ async fn membership_and_management_are_per_organisation() {
 }
 
 async fn signed_call(harness: &Harness, headers: HeaderMap, body: &str) -> (StatusCode, Vec<u8>) {
-    let mut request = Request::builder().method("POST").uri("/internal");
-    for (name, value) in &headers {
-        request = request.header(name, value);
-    }
-    let response = harness
+    let mut request = harness
         .app
-        .clone()
-        .oneshot(request.body(Body::from(body.to_owned())).expect("request"))
-        .await
-        .expect("response");
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .expect("body");
-    (status, bytes.to_vec())
+        .post("/internal")
+        .body(body.to_owned(), "application/json");
+    for (name, value) in &headers {
+        request = request.header(name.as_str(), value.to_str().expect("ascii"));
+    }
+    let response = request.send().await;
+    (response.status, response.body)
 }
 
 fn signature_headers(secret: &str, timestamp: i64, body: &str) -> HeaderMap {
@@ -493,7 +499,7 @@ fn signature_headers(secret: &str, timestamp: i64, body: &str) -> HeaderMap {
 #[tokio::test]
 async fn worker_calls_must_be_signed_recently_with_the_shared_secret() {
     let harness = harness().await;
-    let now = harness.clock.now().timestamp();
+    let now = harness.clock().now().timestamp();
     let body = r#"{"mediaId":"m1"}"#;
     let (status, echoed) = signed_call(&harness, signature_headers(SECRET, now, body), body).await;
     assert_eq!(status, StatusCode::OK);
@@ -519,62 +525,140 @@ async fn worker_calls_must_be_signed_recently_with_the_shared_secret() {
     }
 }
 
-#[tokio::test]
-async fn the_auth_limit_allows_five_per_window_per_client() {
-    let harness = harness().await;
-    let post_from = |ip: &'static str| {
-        Request::builder()
-            .method("POST")
-            .uri("/limited")
-            .header("x-forwarded-for", ip)
-            .body(Body::empty())
-            .expect("request")
-    };
+async fn limited_from(harness: &Harness, ip: &str) -> codex_testkit::TestResponse {
+    harness
+        .app
+        .post("/limited")
+        .header("x-forwarded-for", ip)
+        .send()
+        .await
+}
+
+async fn the_auth_limit_holds(harness: &Harness) {
     for attempt in 1..=5 {
-        let response = harness
-            .app
-            .clone()
-            .oneshot(post_from("10.0.0.1"))
-            .await
-            .expect("response");
+        let response = limited_from(harness, "10.0.0.1").await;
+        assert_eq!(response.status, StatusCode::NO_CONTENT, "attempt {attempt}");
         assert_eq!(
-            response.status(),
-            StatusCode::NO_CONTENT,
-            "attempt {attempt}"
-        );
-        assert_eq!(
-            response.headers()["x-ratelimit-remaining"],
-            (5 - attempt).to_string().as_str()
+            response.header("x-ratelimit-remaining"),
+            Some((5 - attempt).to_string().as_str())
         );
     }
-    let refused = harness
-        .app
-        .clone()
-        .oneshot(post_from("10.0.0.1"))
-        .await
-        .expect("response");
-    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(refused.headers()[header::RETRY_AFTER], "900");
-    let other = harness
-        .app
-        .clone()
-        .oneshot(post_from("10.0.0.2"))
-        .await
-        .expect("response");
+    let refused = limited_from(harness, "10.0.0.1").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.header("retry-after"), Some("900"));
+    assert_eq!(refused.error_code().as_deref(), Some("RATE_LIMITED"));
+    let other = limited_from(harness, "10.0.0.2").await;
     assert_eq!(
-        other.status(),
+        other.status,
         StatusCode::NO_CONTENT,
         "another client has its own count"
     );
 
     harness
-        .clock
+        .clock()
         .advance(std::time::Duration::from_secs(15 * 60));
-    let later = harness
-        .app
-        .clone()
-        .oneshot(post_from("10.0.0.1"))
+    let later = limited_from(harness, "10.0.0.1").await;
+    assert_eq!(later.status, StatusCode::NO_CONTENT, "a new window");
+}
+
+#[tokio::test]
+async fn the_auth_limit_allows_five_per_window_per_client() {
+    the_auth_limit_holds(&harness().await).await;
+}
+
+#[tokio::test]
+async fn the_auth_limit_holds_under_concurrent_attempts() {
+    let harness = harness().await;
+    let attempts = (0..20).map(|_| limited_from(&harness, "10.0.0.9"));
+    let answers = futures::future::join_all(attempts).await;
+    let allowed = answers
+        .iter()
+        .filter(|answer| answer.status == StatusCode::NO_CONTENT)
+        .count();
+    assert_eq!(
+        allowed, 5,
+        "exactly the limit gets through, however the attempts race"
+    );
+}
+
+#[tokio::test]
+async fn with_a_stale_key_value_store_revocations_and_limits_still_hold() {
+    let harness = stale_harness().await;
+    // Sessions: a revoked session is refused on the next request.
+    let (id, token) = harness.user("customer").await;
+    assert_eq!(
+        harness.call("GET", "/me", Some(&token)).await.0,
+        StatusCode::OK
+    );
+    session::revoke(harness.ctx(), &token)
         .await
-        .expect("response");
-    assert_eq!(later.status(), StatusCode::NO_CONTENT, "a new window");
+        .expect("revoke");
+    assert_eq!(
+        harness.call("GET", "/me", Some(&token)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // A deleted user likewise.
+    let (_, second) = {
+        let (token, _) = session::create(harness.ctx(), &id, &ClientInfo::default())
+            .await
+            .expect("session");
+        (id.clone(), token.plaintext)
+    };
+    assert_eq!(
+        harness.call("GET", "/me", Some(&second)).await.0,
+        StatusCode::OK
+    );
+    codex_flows::account::delete(harness.ctx(), &id)
+        .await
+        .expect("delete");
+    assert_eq!(
+        harness.call("GET", "/me", Some(&second)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Memberships: a removed member is refused on the next request, and a
+    // demoted admin can no longer manage.
+    let organisation = harness.organisation().await;
+    let (member_id, member) = harness.user("customer").await;
+    let (admin_id, admin) = harness.user("creator").await;
+    harness
+        .join(organisation, &member_id, "member", "active")
+        .await;
+    harness
+        .join(organisation, &admin_id, "admin", "active")
+        .await;
+    let path = format!("/orgs/{organisation}");
+    let manage = format!("/orgs/{organisation}/manage");
+    assert_eq!(
+        harness.call("GET", &path, Some(&member)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        harness.call("POST", &manage, Some(&admin)).await.0,
+        StatusCode::OK
+    );
+    for (user, status, role) in [
+        (&member_id, "inactive", "member"),
+        (&admin_id, "active", "member"),
+    ] {
+        harness
+            .database()
+            .execute(
+                "UPDATE organization_memberships SET status = $3, role = $4 WHERE organization_id = $1 AND user_id = $2",
+                &[organisation.into(), user.as_str().into(), status.into(), role.into()],
+            )
+            .await
+            .expect("change");
+    }
+    assert_eq!(
+        harness.call("GET", &path, Some(&member)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        harness.call("POST", &manage, Some(&admin)).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Rate limits count atomically, whatever the key-value store serves.
+    the_auth_limit_holds(&harness).await;
 }

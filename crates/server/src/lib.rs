@@ -4,6 +4,7 @@
 
 pub mod local_postgres;
 pub mod local_storage;
+pub mod services;
 pub mod settings;
 
 use std::net::SocketAddr;
@@ -13,9 +14,10 @@ use std::sync::Arc;
 use axum::Router;
 use codex_clock::{Clock, SystemClock};
 use codex_config::{Config, ConfigError, MailTransport, Secret, Source};
+use codex_context::{Context, Ports};
 use codex_database::native::PgDatabase;
 use codex_database::{Database, DbError};
-use codex_http_kit::{AppState, Platform, Service};
+use codex_http_kit::{AppState, Service};
 use codex_kv::{KeyValue, KvError, MemoryKv, RedisKv};
 use codex_mail::{Delivery, MailError, OutboxMailer, ResendDelivery, SmtpDelivery};
 use codex_storage::{LocalFolderStore, ObjectStore, S3Store};
@@ -45,7 +47,7 @@ pub enum StartError {
 
 /// Everything `codex serve` runs on.
 pub struct NativePlatform {
-    pub platform: Arc<Platform>,
+    pub context: Arc<Context>,
     pub host: HostSettings,
     pub database: Arc<PgDatabase>,
     /// Set when objects live in the local folder (no S3 endpoint configured).
@@ -108,14 +110,16 @@ impl NativePlatform {
         ));
 
         Ok(Self {
-            platform: Arc::new(Platform {
+            context: Arc::new(Context::new(
                 config,
-                database: database_handle,
-                kv,
-                objects,
-                mailer,
-                clock,
-            }),
+                Ports {
+                    database: database_handle,
+                    kv,
+                    objects,
+                    mailer,
+                    clock,
+                },
+            )),
             host,
             database,
             local_storage,
@@ -201,14 +205,17 @@ fn local_signing_key(data_dir: &Path) -> Result<Secret, StartError> {
 /// The routes and identity of one of the eight services, by short name.
 pub fn service(name: &str) -> Option<(Service, Router<AppState>)> {
     Some(match name {
-        "auth" => (codex_auth::SERVICE, codex_auth::routes()),
-        "content" => (codex_content::SERVICE, codex_content::routes()),
-        "media" => (codex_media::SERVICE, codex_media::routes()),
-        "org" => (codex_org::SERVICE, codex_org::routes()),
-        "ecom" => (codex_ecom::SERVICE, codex_ecom::routes()),
-        "admin" => (codex_admin::SERVICE, codex_admin::routes()),
-        "identity" => (codex_identity::SERVICE, codex_identity::routes()),
-        "notifications" => (codex_notifications::SERVICE, codex_notifications::routes()),
+        "auth" => (codex_auth_worker::SERVICE, codex_auth_worker::routes()),
+        "content" => (codex_content_api::SERVICE, codex_content_api::routes()),
+        "media" => (codex_media_api::SERVICE, codex_media_api::routes()),
+        "org" => (codex_org_api::SERVICE, codex_org_api::routes()),
+        "ecom" => (codex_ecom_api::SERVICE, codex_ecom_api::routes()),
+        "admin" => (codex_admin_api::SERVICE, codex_admin_api::routes()),
+        "identity" => (codex_identity_api::SERVICE, codex_identity_api::routes()),
+        "notifications" => (
+            codex_notifications_api::SERVICE,
+            codex_notifications_api::routes(),
+        ),
         _ => return None,
     })
 }
@@ -221,7 +228,7 @@ pub fn service_app(name: &str, platform: &NativePlatform) -> Option<Router> {
     {
         routes = routes.merge(local_storage::routes(Arc::clone(store)));
     }
-    let state = AppState::new(service, Arc::clone(&platform.platform));
+    let state = AppState::new(service, Arc::clone(&platform.context));
     Some(codex_http_kit::app(routes, state))
 }
 

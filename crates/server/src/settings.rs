@@ -6,21 +6,7 @@ use std::path::PathBuf;
 
 use codex_config::{ConfigError, Secret, Source};
 
-/// The eight services and the ports the existing front end expects.
-pub const SERVICES: [(&str, u16, &str); 8] = [
-    ("auth", codex_auth::DEFAULT_PORT, "AUTH_PORT"),
-    ("content", codex_content::DEFAULT_PORT, "CONTENT_PORT"),
-    ("media", codex_media::DEFAULT_PORT, "MEDIA_PORT"),
-    ("org", codex_org::DEFAULT_PORT, "ORG_PORT"),
-    ("ecom", codex_ecom::DEFAULT_PORT, "ECOM_PORT"),
-    ("admin", codex_admin::DEFAULT_PORT, "ADMIN_PORT"),
-    ("identity", codex_identity::DEFAULT_PORT, "IDENTITY_PORT"),
-    (
-        "notifications",
-        codex_notifications::DEFAULT_PORT,
-        "NOTIFICATIONS_PORT",
-    ),
-];
+use crate::services;
 
 #[derive(Debug, Clone)]
 pub struct HostSettings {
@@ -53,9 +39,10 @@ impl HostSettings {
                 reason: "expected an IP address such as 127.0.0.1 or 0.0.0.0".to_owned(),
             })?,
         };
-        let mut ports: Vec<(&'static str, u16)> = Vec::with_capacity(SERVICES.len());
-        for (service, default, variable) in SERVICES {
-            let chosen = port(source, variable, default)?;
+        let mut ports: Vec<(&'static str, u16)> = Vec::with_capacity(services::all().len());
+        for entry in services::all() {
+            let (service, variable) = (entry.name, entry.port_variable);
+            let chosen = port(source, variable, entry.default_port)?;
             if let Some((other, _)) = ports.iter().find(|(_, taken)| *taken == chosen) {
                 return Err(ConfigError::Invalid {
                     name: variable,
@@ -69,7 +56,7 @@ impl HostSettings {
         let media_port = ports
             .iter()
             .find(|(s, _)| *s == "media")
-            .map_or(4002, |(_, p)| *p);
+            .map_or(0, |(_, p)| *p);
         let database_max_connections = match source.get("DATABASE_MAX_CONNECTIONS") {
             None => 10,
             Some(value) => value.parse().ok().filter(|n| (1..=200).contains(n)).ok_or(

@@ -82,7 +82,7 @@ async fn signed_urls_upload_and_download_and_refuse_tampering() {
     let test = TestDatabase::new().await;
     let (platform, data_dir) = platform(&test).await;
     let media = codex_server::service_app("media", &platform).expect("media");
-    let objects = &platform.platform.objects;
+    let objects = platform.context.objects();
 
     let put_url = objects
         .presign(

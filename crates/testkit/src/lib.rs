@@ -5,10 +5,14 @@
 //! Tests therefore run in parallel and never see each other's rows. The
 //! server comes from `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432`).
 
+pub mod app;
 pub mod fault_proxy;
 pub mod platform;
 pub mod resend;
+pub mod stale_kv;
 pub mod world;
+
+pub use app::{TestApp, TestResponse, test_config};
 
 use std::sync::Arc;
 

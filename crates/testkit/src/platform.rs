@@ -1,4 +1,4 @@
-//! A platform for driving a service's app in-process: the given database
+//! A context for driving rules and services in-process: the given database
 //! and clock, an in-memory key-value store, a throwaway local object store
 //! and an outbox mailer.
 
@@ -6,22 +6,30 @@ use std::sync::Arc;
 
 use codex_clock::Clock;
 use codex_config::{Config, Secret};
+use codex_context::{Context, Ports};
 use codex_database::Database;
-use codex_http_kit::Platform;
-use codex_kv::MemoryKv;
+use codex_kv::{KeyValue, MemoryKv};
 use codex_mail::OutboxMailer;
 use codex_storage::LocalFolderStore;
 
-pub fn platform(
-    config: Config,
+/// The in-process ports over `database` and `clock`, with a fresh
+/// in-memory key-value store.
+pub fn ports(database: Arc<dyn Database>, clock: Arc<dyn Clock>) -> Ports {
+    let kv: Arc<dyn KeyValue> = Arc::new(MemoryKv::new(clock.clone()));
+    ports_with_kv(database, clock, kv)
+}
+
+/// The in-process ports with the given key-value store (for instance one
+/// that serves stale reads, as Workers KV may).
+pub fn ports_with_kv(
     database: Arc<dyn Database>,
     clock: Arc<dyn Clock>,
-) -> Arc<Platform> {
+    kv: Arc<dyn KeyValue>,
+) -> Ports {
     let folder = std::env::temp_dir().join(format!("codex-test-objects-{}", uuid::Uuid::new_v4()));
-    Arc::new(Platform {
-        config,
+    Ports {
         database: database.clone(),
-        kv: Arc::new(MemoryKv::new(clock.clone())),
+        kv,
         objects: Arc::new(LocalFolderStore::new(
             folder,
             "http://127.0.0.1:1/local-storage",
@@ -34,5 +42,10 @@ pub fn platform(
             None,
         )),
         clock,
-    })
+    }
+}
+
+/// A context over `database` and `clock` with `config`.
+pub fn context(config: Config, database: Arc<dyn Database>, clock: Arc<dyn Clock>) -> Arc<Context> {
+    Arc::new(Context::new(config, ports(database, clock)))
 }

@@ -4,6 +4,7 @@
 use codex_errors::ApiError;
 use serde::{Deserialize, Serialize};
 
+pub mod email;
 pub mod image;
 
 /// Text that must be there: trimmed, then 1 to `max` characters, or a 400
@@ -38,6 +39,29 @@ pub fn http_url(field: &'static str, value: &str, max: usize) -> Result<Option<S
         )]));
     }
     Ok(Some(value.to_owned()))
+}
+
+/// An e-mail address in its normal form (see [`email::normalise`]), or a
+/// 400 naming `field`.
+pub fn email_address(field: &'static str, value: &str) -> Result<String, ApiError> {
+    email::normalise(value)
+        .map_err(|_| ApiError::invalid_fields([(field, "must be an e-mail address")]))
+}
+
+/// A colour as `#RRGGBB`, upper-cased, or a 400 naming `field`.
+pub fn colour(field: &'static str, value: &str) -> Result<String, ApiError> {
+    let value = value.trim().to_ascii_uppercase();
+    let ok = value.len() == 7
+        && value.starts_with('#')
+        && value[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if ok {
+        Ok(value)
+    } else {
+        Err(ApiError::invalid_fields([(
+            field,
+            "must be a colour such as #3B82F6",
+        )]))
+    }
 }
 
 pub const DEFAULT_PAGE_SIZE: u32 = 20;

@@ -1,27 +1,17 @@
-//! The BetterAuth endpoints: parse, call `codex_users::auth`, answer in
+//! The BetterAuth endpoints: parse, call `codex_accounts::auth`, answer in
 //! BetterAuth's shapes and set or clear the session cookie.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use codex_accounts::auth::{self, Links, SignUp, SignedIn};
+use codex_accounts::session::{self, ClientInfo};
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Query};
-use codex_policy::{Client, MaybeViewer, Viewer, cookie, deps};
-use codex_users::auth::{self, Links, SignUp, SignedIn};
-use codex_users::session::{self, ClientInfo};
+use codex_policy::{Client, MaybeViewer, Viewer, cookie};
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-pub(crate) fn links(state: &AppState) -> Links {
-    let config = state.config();
-    Links {
-        auth_url: config.auth_url.clone(),
-        web_app_url: config.web_app_url.clone(),
-        allowed_origins: config.cors_origins.clone(),
-        expose_tokens: config.environment.is_local(),
-    }
-}
 
 /// JSON with a `Set-Cookie` header.
 fn with_cookie(body: Value, set_cookie: HeaderValue) -> Response {
@@ -77,7 +67,7 @@ pub async fn sign_up(
         password: body.password,
         callback_url: body.callback_url,
     };
-    let user = auth::sign_up(deps(&state), &links(&state), input).await?;
+    let user = auth::sign_up(state.ctx(), input).await?;
     Ok(no_store(
         axum::Json(json!({ "token": null, "user": user })).into_response(),
     ))
@@ -103,14 +93,7 @@ pub(crate) async fn sign_in_as(
     client: &ClientInfo,
     body: &SignInBody,
 ) -> Result<Response, ApiError> {
-    let signed_in = auth::sign_in(
-        deps(state),
-        &links(state),
-        &body.email,
-        &body.password,
-        client,
-    )
-    .await?;
+    let signed_in = auth::sign_in(state.ctx(), &body.email, &body.password, client).await?;
     Ok(signed_in_response(state, &signed_in))
 }
 
@@ -119,7 +102,7 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = cookie::session_token(&headers) {
-        session::revoke(deps(&state), &token).await?;
+        session::revoke(state.ctx(), &token).await?;
     }
     Ok(with_cookie(
         json!({ "success": true }),
@@ -162,13 +145,7 @@ pub async fn send_verification_email(
     State(state): State<AppState>,
     Json(body): Json<SendVerificationBody>,
 ) -> Result<Response, ApiError> {
-    auth::send_verification_email(
-        deps(&state),
-        &links(&state),
-        &body.email,
-        body.callback_url.as_deref(),
-    )
-    .await?;
+    auth::send_verification_email(state.ctx(), &body.email, body.callback_url.as_deref()).await?;
     Ok(axum::Json(json!({ "status": true })).into_response())
 }
 
@@ -196,13 +173,13 @@ pub async fn verify_email(
     Client(client): Client,
     Query(query): Query<VerifyQuery>,
 ) -> Result<Response, ApiError> {
-    let links = links(&state);
+    let links = Links::of(state.ctx());
     let callback = query
         .callback_url
         .as_deref()
         .map(|url| links.redirect("callbackURL", url))
         .transpose()?;
-    let user = match auth::verify_email(deps(&state), &query.token).await {
+    let user = match auth::verify_email(state.ctx(), &query.token).await {
         Ok(user) => user,
         Err(error) => {
             return match callback {
@@ -214,7 +191,7 @@ pub async fn verify_email(
             };
         }
     };
-    let (token, session) = session::create(deps(&state), &user.id, &client).await?;
+    let (token, session) = session::create(state.ctx(), &user.id, &client).await?;
     let set_cookie = cookie::issue(
         state.config(),
         &token.plaintext,
@@ -242,13 +219,7 @@ pub async fn request_password_reset(
     State(state): State<AppState>,
     Json(body): Json<ResetRequestBody>,
 ) -> Result<Response, ApiError> {
-    auth::request_password_reset(
-        deps(&state),
-        &links(&state),
-        &body.email,
-        body.redirect_to.as_deref(),
-    )
-    .await?;
+    auth::request_password_reset(state.ctx(), &body.email, body.redirect_to.as_deref()).await?;
     Ok(axum::Json(json!({
         "status": true,
         "message": "If this email exists in our system, check your email for the reset link",
@@ -267,7 +238,7 @@ pub async fn reset_password(
     State(state): State<AppState>,
     Json(body): Json<ResetBody>,
 ) -> Result<Response, ApiError> {
-    auth::reset_password(deps(&state), &body.token, &body.new_password).await?;
+    auth::reset_password(state.ctx(), &body.token, &body.new_password).await?;
     Ok(axum::Json(json!({ "status": true })).into_response())
 }
 
@@ -287,7 +258,7 @@ pub async fn change_password(
     Json(body): Json<ChangePasswordBody>,
 ) -> Result<Response, ApiError> {
     let signed_in = auth::change_password(
-        deps(&state),
+        state.ctx(),
         &viewer.user.id,
         &body.current_password,
         &body.new_password,

@@ -3,7 +3,7 @@
 //! with the BetterAuth client the front end uses.
 //!
 //! [`routes`] is the service's axum router; the native host serves it on
-//! port 42069 and the `auth` worker serves it on Cloudflare Workers. The
+//! its port in `services.tsv` and the `auth` worker serves it on Cloudflare Workers. The
 //! shared behaviour (health, envelopes, headers, CORS) comes from
 //! `codex-http-kit`; the account rules from `codex-users`.
 
@@ -20,9 +20,6 @@ pub const SERVICE: Service = Service {
     name: "auth-worker",
     version: env!("CARGO_PKG_VERSION"),
 };
-
-/// The port the existing front end expects this service on.
-pub const DEFAULT_PORT: u16 = 42069;
 
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Router<AppState> {

@@ -5,17 +5,17 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
+use codex_accounts::Role;
+use codex_accounts::auth::{self, SignUp};
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::dev::require_local;
 use codex_http_kit::extract::{Json, Path};
-use codex_policy::{Client, deps};
-use codex_users::Role;
-use codex_users::auth::{self, SignUp};
+use codex_policy::Client;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::handlers::{SignInBody, links, sign_in_as};
+use crate::handlers::{SignInBody, sign_in_as};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -69,14 +69,14 @@ async fn fast_register(
         password: body.password.clone(),
         callback_url: None,
     };
-    match auth::sign_up(deps(&state), &links(&state), input).await {
+    match auth::sign_up(state.ctx(), input).await {
         Ok(_) => {}
         Err(error)
             if error.details().and_then(|d| d.get("code"))
                 == Some(&Value::from("USER_ALREADY_EXISTS")) => {}
         Err(error) => return Err(error),
     }
-    auth::mark_verified(deps(&state), &body.email, role).await?;
+    auth::mark_verified(state.ctx(), &body.email, role).await?;
     let credentials = SignInBody {
         email: body.email,
         password: body.password,

@@ -1,7 +1,7 @@
 //! The `content-api` service: content, media items, categories, public content and access: streaming URLs, HLS playlists, playback progress and the library.
 //!
 //! [`routes`] is the service's axum router; the native host serves it on
-//! port 4001 and the `content` worker serves it on Cloudflare Workers. The
+//! its port in `services.tsv` and the `content` worker serves it on Cloudflare Workers. The
 //! shared behaviour (health, envelopes, headers, CORS) comes from
 //! `codex-http-kit`.
 
@@ -12,9 +12,6 @@ pub const SERVICE: Service = Service {
     name: "content-api",
     version: env!("CARGO_PKG_VERSION"),
 };
-
-/// The port the existing front end expects this service on.
-pub const DEFAULT_PORT: u16 = 4001;
 
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Router<AppState> {

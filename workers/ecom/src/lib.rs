@@ -1,7 +1,7 @@
 //! The `ecom-api` service: stripe checkout, purchases, sales, subscriptions and the Stripe webhooks.
 //!
 //! [`routes`] is the service's axum router; the native host serves it on
-//! port 42072 and the `ecom` worker serves it on Cloudflare Workers. The
+//! its port in `services.tsv` and the `ecom` worker serves it on Cloudflare Workers. The
 //! shared behaviour (health, envelopes, headers, CORS) comes from
 //! `codex-http-kit`.
 
@@ -12,9 +12,6 @@ pub const SERVICE: Service = Service {
     name: "ecom-api",
     version: env!("CARGO_PKG_VERSION"),
 };
-
-/// The port the existing front end expects this service on.
-pub const DEFAULT_PORT: u16 = 42072;
 
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Router<AppState> {

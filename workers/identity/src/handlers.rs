@@ -3,23 +3,21 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use codex_accounts::User;
+use codex_accounts::profile::{self, NotificationPreferences, ProfileChanges};
+use codex_accounts::user::SocialLinks;
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::Json;
 use codex_http_kit::respond::Data;
-use codex_policy::{Viewer, cookie, deps};
-use codex_users::User;
-use codex_users::profile::{self, NotificationPreferences, ProfileChanges};
-use codex_users::user::SocialLinks;
+use codex_policy::{Viewer, cookie};
 use serde::Deserialize;
-
-use crate::avatar;
 
 pub async fn profile(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
 ) -> Result<Data<User>, ApiError> {
-    Ok(Data(profile::get(deps(&state), &viewer.user.id).await?))
+    Ok(Data(profile::get(state.ctx(), &viewer.user.id).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,7 +41,7 @@ pub async fn update_profile(
         social_links: body.social_links,
     };
     Ok(Data(
-        profile::update(deps(&state), &viewer.user.id, changes).await?,
+        profile::update(state.ctx(), &viewer.user.id, changes).await?,
     ))
 }
 
@@ -61,7 +59,7 @@ pub async fn upgrade_to_creator(
     Json(body): Json<UpgradeBody>,
 ) -> Result<Data<User>, ApiError> {
     let user = profile::upgrade_to_creator(
-        deps(&state),
+        state.ctx(),
         &viewer.user.id,
         &body.username,
         body.bio.as_deref(),
@@ -77,8 +75,8 @@ pub struct DeleteBody {
     confirmation: String,
 }
 
-/// Deletes the caller's account once they typed `DELETE`; their avatar
-/// goes too, and the cookie is cleared.
+/// Deletes the caller's account once they typed `DELETE` (see
+/// `codex_flows::account::delete`), and clears the cookie.
 pub async fn delete_account(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -90,8 +88,7 @@ pub async fn delete_account(
             "must be the word DELETE",
         )]));
     }
-    profile::delete_account(deps(&state), &viewer.user.id).await?;
-    avatar::delete_stored(&state, &viewer.user.id).await;
+    codex_flows::account::delete(state.ctx(), &viewer.user.id).await?;
     Ok((
         StatusCode::NO_CONTENT,
         [(header::SET_COOKIE, cookie::clear(state.config()))],
@@ -104,7 +101,7 @@ pub async fn notification_preferences(
     Viewer(viewer): Viewer,
 ) -> Result<Data<NotificationPreferences>, ApiError> {
     Ok(Data(
-        profile::notification_preferences(deps(&state), &viewer.user.id).await?,
+        profile::notification_preferences(state.ctx(), &viewer.user.id).await?,
     ))
 }
 
@@ -128,7 +125,7 @@ pub async fn update_notification_preferences(
         )]));
     }
     let preferences = profile::update_notification_preferences(
-        deps(&state),
+        state.ctx(),
         &viewer.user.id,
         body.email_marketing,
         body.email_digest,

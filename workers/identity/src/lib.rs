@@ -2,7 +2,7 @@
 //! e-mail preferences and account deletion.
 //!
 //! [`routes`] is the service's axum router; the native host serves it on
-//! port 42074 and the `identity` worker serves it on Cloudflare Workers.
+//! its port in `services.tsv` and the `identity` worker serves it on Cloudflare Workers.
 //! The shared behaviour (health, envelopes, headers, CORS) comes from
 //! `codex-http-kit`; the rules from `codex-users::profile`.
 
@@ -18,9 +18,6 @@ pub const SERVICE: Service = Service {
     name: "identity-api",
     version: env!("CARGO_PKG_VERSION"),
 };
-
-/// The port the existing front end expects this service on.
-pub const DEFAULT_PORT: u16 = 42074;
 
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Router<AppState> {

@@ -1,7 +1,7 @@
 //! The `media-api` service: transcoding: triggering jobs on the GPU transcoder, retries, status, and the signed transcoder callback.
 //!
 //! [`routes`] is the service's axum router; the native host serves it on
-//! port 4002 and the `media` worker serves it on Cloudflare Workers. The
+//! its port in `services.tsv` and the `media` worker serves it on Cloudflare Workers. The
 //! shared behaviour (health, envelopes, headers, CORS) comes from
 //! `codex-http-kit`.
 
@@ -12,9 +12,6 @@ pub const SERVICE: Service = Service {
     name: "media-api",
     version: env!("CARGO_PKG_VERSION"),
 };
-
-/// The port the existing front end expects this service on.
-pub const DEFAULT_PORT: u16 = 4002;
 
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Router<AppState> {

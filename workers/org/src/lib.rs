@@ -3,7 +3,7 @@
 //! platform's settings.
 //!
 //! [`routes`] is the service's axum router; the native host serves it on
-//! port 42071 and the `org` worker serves it on Cloudflare Workers. The
+//! its port in `services.tsv` and the `org` worker serves it on Cloudflare Workers. The
 //! shared behaviour (health, envelopes, headers, CORS) comes from
 //! `codex-http-kit`; the rules from `codex-orgs`; who may call what from the
 //! extractors of `codex-policy` each handler takes.
@@ -21,9 +21,6 @@ pub const SERVICE: Service = Service {
     name: "organization-api",
     version: env!("CARGO_PKG_VERSION"),
 };
-
-/// The port the existing front end expects this service on.
-pub const DEFAULT_PORT: u16 = 42071;
 
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Router<AppState> {

@@ -3,14 +3,15 @@
 use axum::extract::State;
 use axum::response::Response;
 use codex_errors::ApiError;
+use codex_flows::team::{self, TeamMember};
 use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Path, Query};
 use codex_http_kit::respond::{Created, Data, List, no_content};
-use codex_orgs::members::{self, Invitation, InvitationLinks, Member};
-use codex_policy::{OrgManager, OrgMember, Viewer, deps};
+use codex_orgs::members::{self, INVITABLE_ROLES, Invitation, Joined, MyMembership};
+use codex_orgs::membership::MemberRole;
+use codex_policy::{OrgManager, OrgMember, Viewer};
 use codex_validation::PageQuery;
 use serde::Deserialize;
-use serde_json::Value;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize)]
@@ -25,16 +26,20 @@ pub async fn list(
     State(state): State<AppState>,
     member: OrgMember,
     Query(query): Query<MembersQuery>,
-) -> Result<List<Member>, ApiError> {
+) -> Result<List<TeamMember>, ApiError> {
     let page = query.page.check()?;
-    let (items, total) = members::list(
-        deps(&state),
-        member.organization_id,
-        page,
-        query.role.as_deref(),
-        query.status.as_deref(),
-    )
-    .await?;
+    let role = query
+        .role
+        .as_deref()
+        .map(|role| members::parse_role("role", role, &MemberRole::ALL))
+        .transpose()?;
+    let status = query
+        .status
+        .as_deref()
+        .map(|status| members::parse_status("status", status))
+        .transpose()?;
+    let (items, total) =
+        team::members(state.ctx(), member.organization_id, page, role, status).await?;
     Ok(List::new(items, page, total))
 }
 
@@ -42,9 +47,9 @@ pub async fn mine(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     Path(id): Path<Uuid>,
-) -> Result<Data<Value>, ApiError> {
+) -> Result<Data<MyMembership>, ApiError> {
     Ok(Data(
-        members::my_membership(deps(&state), id, &viewer.user.id).await?,
+        members::my_membership(state.ctx(), id, &viewer.user.id).await?,
     ))
 }
 
@@ -59,9 +64,18 @@ pub async fn change_role(
     manager: OrgManager,
     Path((_, user_id)): Path<(Uuid, String)>,
     Json(body): Json<RoleBody>,
-) -> Result<Data<Member>, ApiError> {
+) -> Result<Data<TeamMember>, ApiError> {
+    let role = members::parse_role("role", &body.role, &MemberRole::ALL)?;
+    let by_owner = manager.is_owner();
     Ok(Data(
-        members::change_role(deps(&state), manager.organization_id, &user_id, &body.role).await?,
+        team::change_role(
+            state.ctx(),
+            manager.organization_id,
+            &user_id,
+            role,
+            by_owner,
+        )
+        .await?,
     ))
 }
 
@@ -70,7 +84,13 @@ pub async fn remove(
     manager: OrgManager,
     Path((_, user_id)): Path<(Uuid, String)>,
 ) -> Result<Response, ApiError> {
-    members::remove(deps(&state), manager.organization_id, &user_id).await?;
+    members::remove(
+        state.ctx(),
+        manager.organization_id,
+        &user_id,
+        manager.is_owner(),
+    )
+    .await?;
     Ok(no_content())
 }
 
@@ -81,29 +101,18 @@ pub struct InviteBody {
     role: String,
 }
 
-fn links(state: &AppState) -> InvitationLinks {
-    let config = state.config();
-    let base = config
-        .web_app_url
-        .clone()
-        .unwrap_or_else(|| "http://localhost:5173".to_owned());
-    InvitationLinks {
-        accept_page: format!("{base}/accept-invite"),
-    }
-}
-
 pub async fn invite(
     State(state): State<AppState>,
     manager: OrgManager,
     Json(body): Json<InviteBody>,
 ) -> Result<Created<Invitation>, ApiError> {
-    let invitation = members::invite(
-        deps(&state),
-        &links(&state),
+    let role = members::parse_role("role", &body.role, &INVITABLE_ROLES)?;
+    let invitation = team::invite(
+        state.ctx(),
         manager.organization_id,
         &manager.viewer.user.id,
         &body.email,
-        &body.role,
+        role,
     )
     .await?;
     Ok(Created(invitation))
@@ -115,7 +124,7 @@ pub async fn pending(
     Query(query): Query<PageQuery>,
 ) -> Result<List<Invitation>, ApiError> {
     let page = query.check()?;
-    let (items, total) = members::pending(deps(&state), manager.organization_id, page).await?;
+    let (items, total) = members::pending(state.ctx(), manager.organization_id, page).await?;
     Ok(List::new(items, page, total))
 }
 
@@ -124,7 +133,7 @@ pub async fn revoke(
     manager: OrgManager,
     Path((_, invitation_id)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    members::revoke(deps(&state), manager.organization_id, invitation_id).await?;
+    members::revoke(state.ctx(), manager.organization_id, invitation_id).await?;
     Ok(no_content())
 }
 
@@ -138,9 +147,9 @@ pub async fn accept(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     Json(body): Json<TokenBody>,
-) -> Result<Data<Value>, ApiError> {
+) -> Result<Data<Joined>, ApiError> {
     let membership = members::respond(
-        deps(&state),
+        state.ctx(),
         &body.token,
         &viewer.user.id,
         &viewer.user.email,
@@ -157,7 +166,7 @@ pub async fn decline(
     Json(body): Json<TokenBody>,
 ) -> Result<Response, ApiError> {
     members::respond(
-        deps(&state),
+        state.ctx(),
         &body.token,
         &viewer.user.id,
         &viewer.user.email,

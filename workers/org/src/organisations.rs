@@ -6,14 +6,13 @@ use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Path, Query};
 use codex_http_kit::respond::{Created, Data, List, no_content};
+use codex_orgs::organisation::PublicInfo;
 use codex_orgs::organisation::{
     self, MyOrganisation, Organisation, OrganisationFields, SortBy, SortOrder,
 };
-use codex_policy::{Creators, OrgManager, RoleIn, Viewer, deps};
-use codex_users::Role;
+use codex_policy::{Creators, OrgManager, OrgOwner, RoleIn, Viewer};
 use codex_validation::PageQuery;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize)]
@@ -36,6 +35,11 @@ impl From<OrganisationBody> for OrganisationFields {
     }
 }
 
+#[derive(Debug, Serialize)]
+pub struct SlugAvailability {
+    available: bool,
+}
+
 /// Creators, admins and the platform owner create organisations and own them.
 pub async fn create(
     State(state): State<AppState>,
@@ -45,7 +49,7 @@ pub async fn create(
     let viewer = creator.into_inner();
     let fields = OrganisationFields::from(body);
     Ok(Created(
-        organisation::create(deps(&state), &viewer.user.id, &fields).await?,
+        organisation::create(state.ctx(), &viewer.user.id, &fields).await?,
     ))
 }
 
@@ -78,7 +82,7 @@ pub async fn list(
         )]));
     }
     let (items, total) = organisation::list(
-        deps(&state),
+        state.ctx(),
         page,
         query.search.as_deref(),
         query.sort_by,
@@ -92,9 +96,9 @@ pub async fn check_slug(
     State(state): State<AppState>,
     _viewer: Viewer,
     Path(slug): Path<String>,
-) -> Result<Data<Value>, ApiError> {
-    let available = organisation::slug_available(deps(&state), &slug).await?;
-    Ok(Data(json!({ "available": available })))
+) -> Result<Data<SlugAvailability>, ApiError> {
+    let available = organisation::slug_available(state.ctx(), &slug).await?;
+    Ok(Data(SlugAvailability { available }))
 }
 
 pub async fn by_slug(
@@ -102,7 +106,7 @@ pub async fn by_slug(
     _viewer: Viewer,
     Path(slug): Path<String>,
 ) -> Result<Data<Organisation>, ApiError> {
-    Ok(Data(organisation::by_slug(deps(&state), &slug).await?))
+    Ok(Data(organisation::by_slug(state.ctx(), &slug).await?))
 }
 
 pub async fn mine(
@@ -110,7 +114,7 @@ pub async fn mine(
     Viewer(viewer): Viewer,
 ) -> Result<Data<Vec<MyOrganisation>>, ApiError> {
     Ok(Data(
-        organisation::mine(deps(&state), &viewer.user.id).await?,
+        organisation::mine(state.ctx(), &viewer.user.id).await?,
     ))
 }
 
@@ -119,7 +123,7 @@ pub async fn get(
     _viewer: Viewer,
     Path(id): Path<Uuid>,
 ) -> Result<Data<Organisation>, ApiError> {
-    Ok(Data(organisation::get(deps(&state), id).await?))
+    Ok(Data(organisation::get(state.ctx(), id).await?))
 }
 
 pub async fn update(
@@ -129,26 +133,13 @@ pub async fn update(
 ) -> Result<Data<Organisation>, ApiError> {
     let fields = OrganisationFields::from(body);
     Ok(Data(
-        organisation::update(deps(&state), manager.organization_id, &fields).await?,
+        organisation::update(state.ctx(), manager.organization_id, &fields).await?,
     ))
 }
 
 /// Only an owner (or the platform owner) deletes an organisation.
-pub async fn delete(
-    State(state): State<AppState>,
-    manager: OrgManager,
-) -> Result<Response, ApiError> {
-    let is_owner = manager
-        .membership
-        .as_ref()
-        .is_some_and(|m| m.role == "owner")
-        || manager.viewer.user.role == Role::PlatformOwner;
-    if !is_owner {
-        return Err(ApiError::forbidden(
-            "Only an owner may delete the organisation",
-        ));
-    }
-    organisation::delete(deps(&state), manager.organization_id).await?;
+pub async fn delete(State(state): State<AppState>, owner: OrgOwner) -> Result<Response, ApiError> {
+    organisation::delete(state.ctx(), owner.organization_id).await?;
     Ok(no_content())
 }
 
@@ -157,7 +148,7 @@ pub async fn public_branding(
     Path(slug): Path<String>,
 ) -> Result<Data<codex_orgs::settings::Branding>, ApiError> {
     Ok(Data(
-        organisation::public_view(deps(&state), &slug)
+        organisation::public_view(state.ctx(), &slug)
             .await?
             .branding,
     ))
@@ -166,8 +157,8 @@ pub async fn public_branding(
 pub async fn public_info(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Data<Value>, ApiError> {
+) -> Result<Data<PublicInfo>, ApiError> {
     Ok(Data(
-        organisation::public_view(deps(&state), &slug).await?.info,
+        organisation::public_view(state.ctx(), &slug).await?.info,
     ))
 }

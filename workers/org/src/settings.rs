@@ -6,40 +6,31 @@ use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::Json;
 use codex_http_kit::respond::Data;
-use codex_http_kit::upload::{read_file, store_public};
+use codex_http_kit::upload::read_file;
 use codex_orgs::settings::{
-    self as rules, Branding, BrandingChanges, Contact, ContactChanges, FeatureChanges, Features,
-    PlatformChanges, PlatformSettings,
+    self as rules, AllSettings, Branding, BrandingChanges, Contact, ContactChanges, FeatureChanges,
+    Features, MAX_LOGO,
 };
-use codex_orgs::svg;
-use codex_policy::{OrgManager, PlatformOwner, deps};
-use codex_validation::image::{self, ImageKind};
-use serde_json::{Value, json};
+use codex_platform::{PlatformChanges, PlatformSettings};
+use codex_policy::{OrgManager, PlatformOwner};
 
-/// The largest logo accepted.
-pub const MAX_LOGO: usize = 5 * 1024 * 1024;
 /// The largest request body: the logo plus the multipart framing.
 pub const MAX_BODY: usize = MAX_LOGO + 64 * 1024;
 
 pub async fn all(
     State(state): State<AppState>,
     manager: OrgManager,
-) -> Result<Data<Value>, ApiError> {
-    let id = manager.organization_id;
-    let deps = deps(&state);
-    Ok(Data(json!({
-        "branding": rules::branding(deps, id).await?,
-        "contact": rules::contact(deps, id).await?,
-        "features": rules::features(deps, id).await?,
-    })))
+) -> Result<Data<AllSettings>, ApiError> {
+    Ok(Data(
+        rules::all(state.ctx(), manager.organization_id).await?,
+    ))
 }
-
 pub async fn branding(
     State(state): State<AppState>,
     manager: OrgManager,
 ) -> Result<Data<Branding>, ApiError> {
     Ok(Data(
-        rules::branding(deps(&state), manager.organization_id).await?,
+        rules::branding(state.ctx(), manager.organization_id).await?,
     ))
 }
 
@@ -49,7 +40,7 @@ pub async fn update_branding(
     Json(changes): Json<BrandingChanges>,
 ) -> Result<Data<Branding>, ApiError> {
     Ok(Data(
-        rules::update_branding(deps(&state), manager.organization_id, changes).await?,
+        rules::update_branding(state.ctx(), manager.organization_id, changes).await?,
     ))
 }
 
@@ -58,7 +49,7 @@ pub async fn contact(
     manager: OrgManager,
 ) -> Result<Data<Contact>, ApiError> {
     Ok(Data(
-        rules::contact(deps(&state), manager.organization_id).await?,
+        rules::contact(state.ctx(), manager.organization_id).await?,
     ))
 }
 
@@ -68,7 +59,7 @@ pub async fn update_contact(
     Json(changes): Json<ContactChanges>,
 ) -> Result<Data<Contact>, ApiError> {
     Ok(Data(
-        rules::update_contact(deps(&state), manager.organization_id, changes).await?,
+        rules::update_contact(state.ctx(), manager.organization_id, changes).await?,
     ))
 }
 
@@ -77,7 +68,7 @@ pub async fn features(
     manager: OrgManager,
 ) -> Result<Data<Features>, ApiError> {
     Ok(Data(
-        rules::features(deps(&state), manager.organization_id).await?,
+        rules::features(state.ctx(), manager.organization_id).await?,
     ))
 }
 
@@ -87,61 +78,34 @@ pub async fn update_features(
     Json(changes): Json<FeatureChanges>,
 ) -> Result<Data<Features>, ApiError> {
     Ok(Data(
-        rules::update_features(deps(&state), manager.organization_id, changes).await?,
+        rules::update_features(state.ctx(), manager.organization_id, changes).await?,
     ))
 }
 
-/// A logo: PNG, JPEG or WebP judged by content, or an SVG document, which
-/// is stored only in its sanitised form.
+/// A logo upload (multipart field `logo`); see `codex_orgs::settings::replace_logo`.
 pub async fn upload_logo(
     State(state): State<AppState>,
     manager: OrgManager,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Data<Branding>, ApiError> {
     let bytes = read_file(multipart, "logo", MAX_LOGO).await?;
-    let (bytes, mime_type, extension) = match image::sniff(&bytes) {
-        Some(kind @ (ImageKind::Png | ImageKind::Jpeg | ImageKind::Webp)) => {
-            (bytes, kind.mime_type(), kind.extension())
-        }
-        _ => match svg::sanitise(&bytes) {
-            Some(clean) => (clean, "image/svg+xml", "svg"),
-            None => {
-                return Err(ApiError::invalid_fields([(
-                    "logo",
-                    "File 'logo' has invalid type: expected a PNG, JPEG, WebP or SVG image",
-                )]));
-            }
-        },
-    };
-    let id = manager.organization_id;
-    let stored = store_public(&state, &format!("logos/{id}"), bytes, mime_type, extension).await?;
-    let (branding, previous) =
-        rules::set_logo(deps(&state), id, Some((&stored.url, &stored.key))).await?;
-    delete_object(&state, previous).await;
-    Ok(Data(branding))
+    Ok(Data(
+        rules::replace_logo(state.ctx(), manager.organization_id, bytes).await?,
+    ))
 }
 
 pub async fn remove_logo(
     State(state): State<AppState>,
     manager: OrgManager,
 ) -> Result<Data<Branding>, ApiError> {
-    let (branding, previous) = rules::set_logo(deps(&state), manager.organization_id, None).await?;
-    delete_object(&state, previous).await;
-    Ok(Data(branding))
-}
-
-/// A replaced file is deleted; a failure is logged, as nothing points at it.
-async fn delete_object(state: &AppState, key: Option<String>) {
-    if let Some(key) = key
-        && let Err(error) = state.objects().delete(&key).await
-    {
-        tracing::warn!(%error, "could not delete a replaced logo");
-    }
+    Ok(Data(
+        rules::remove_logo(state.ctx(), manager.organization_id).await?,
+    ))
 }
 
 /// Public: anyone may read the platform settings.
 pub async fn platform(State(state): State<AppState>) -> Result<Data<PlatformSettings>, ApiError> {
-    Ok(Data(rules::platform(deps(&state)).await?))
+    Ok(Data(codex_platform::current(state.ctx()).await?))
 }
 
 pub async fn update_platform(
@@ -151,6 +115,6 @@ pub async fn update_platform(
 ) -> Result<Data<PlatformSettings>, ApiError> {
     let viewer = owner.into_inner();
     Ok(Data(
-        rules::update_platform(deps(&state), &viewer.user.id, changes).await?,
+        codex_platform::update(state.ctx(), &viewer.user.id, changes).await?,
     ))
 }

@@ -1,15 +1,18 @@
 //! What users may change about themselves: their public profile, becoming
 //! a creator, their image, their e-mail preferences, and deleting the
-//! account. Every change that the cached sessions carry drops those caches.
+//! account. Sessions are read afresh on every request, so a change shows
+//! (and a deletion ends access) on the next one.
 
 use chrono::{DateTime, Utc};
-use codex_database::Row;
+use codex_database::{Row, Transaction};
 use codex_errors::ApiError;
 use serde::Serialize;
 
 use crate::session;
 use crate::user::{self, SocialLinks, USER_COLUMNS, User};
-use crate::{Deps, coded};
+use codex_context::Context;
+
+use crate::coded;
 
 pub const MAX_NAME: usize = 255;
 pub const MAX_USERNAME: usize = 50;
@@ -85,8 +88,8 @@ fn gone() -> ApiError {
 }
 
 /// The live user's profile.
-pub async fn get(deps: Deps<'_>, user_id: &str) -> Result<User, ApiError> {
-    user::find_live(deps.database, user_id)
+pub async fn get(ctx: &Context, user_id: &str) -> Result<User, ApiError> {
+    user::find_live(ctx.database(), user_id)
         .await?
         .ok_or_else(gone)
 }
@@ -94,7 +97,7 @@ pub async fn get(deps: Deps<'_>, user_id: &str) -> Result<User, ApiError> {
 /// Applies `changes` after checking all of them; nothing is written when
 /// one is invalid.
 pub async fn update(
-    deps: Deps<'_>,
+    ctx: &Context,
     user_id: &str,
     changes: ProfileChanges,
 ) -> Result<User, ApiError> {
@@ -111,8 +114,8 @@ pub async fn update(
     let bio = changes.bio.as_deref().map(check_bio).transpose()?;
     let links = changes.social_links.as_ref().map(check_links).transpose()?;
 
-    let result = deps
-        .database
+    let result = ctx
+        .database()
         .query_opt(
             &format!(
                 "UPDATE users u SET \
@@ -141,13 +144,12 @@ pub async fn update(
         }
         Err(error) => return Err(error.into()),
     };
-    session::refresh_user(deps, user_id).await?;
     Ok(User::from_row(&row)?)
 }
 
 /// Turns a customer into a creator with the username they chose.
 pub async fn upgrade_to_creator(
-    deps: Deps<'_>,
+    ctx: &Context,
     user_id: &str,
     username: &str,
     bio: Option<&str>,
@@ -157,8 +159,8 @@ pub async fn upgrade_to_creator(
         .ok_or_else(|| ApiError::invalid_fields([("username", "is required")]))?;
     let bio = bio.map(check_bio).transpose()?.flatten();
     let links = links.map(check_links).transpose()?;
-    let result = deps
-        .database
+    let result = ctx
+        .database()
         .query_opt(
             &format!(
                 "UPDATE users u SET role = 'creator', username = $2, bio = COALESCE($3, u.bio), \
@@ -181,15 +183,14 @@ pub async fn upgrade_to_creator(
         }
         Err(error) => return Err(error.into()),
     };
-    session::refresh_user(deps, user_id).await?;
     tracing::info!(user_id, "user became a creator");
     Ok(User::from_row(&row)?)
 }
 
 /// Sets or clears the profile image.
-pub async fn set_image(deps: Deps<'_>, user_id: &str, url: Option<&str>) -> Result<User, ApiError> {
-    let row = deps
-        .database
+pub async fn set_image(ctx: &Context, user_id: &str, url: Option<&str>) -> Result<User, ApiError> {
+    let row = ctx
+        .database()
         .query_opt(
             &format!(
                 "UPDATE users u SET image = $2, avatar_url = $2 WHERE u.id = $1 AND u.deleted_at IS NULL \
@@ -199,16 +200,15 @@ pub async fn set_image(deps: Deps<'_>, user_id: &str, url: Option<&str>) -> Resu
         )
         .await?
         .ok_or_else(gone)?;
-    session::refresh_user(deps, user_id).await?;
     Ok(User::from_row(&row)?)
 }
 
-/// Deletes the account: refused while the user owns a live organisation;
-/// otherwise the user is anonymised and soft-deleted, their sign-in
-/// methods, tokens and preferences removed, their memberships ended, and
-/// every session revoked, all in one transaction.
-pub async fn delete_account(deps: Deps<'_>, user_id: &str) -> Result<(), ApiError> {
-    let mut transaction = deps.database.begin().await?;
+/// Locks the live user's row for the rest of `transaction` (account
+/// deletion); 401 when the user is gone already.
+pub async fn lock_live_in(
+    transaction: &mut dyn Transaction,
+    user_id: &str,
+) -> Result<(), ApiError> {
     transaction
         .query_opt(
             "SELECT id FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
@@ -216,42 +216,34 @@ pub async fn delete_account(deps: Deps<'_>, user_id: &str) -> Result<(), ApiErro
         )
         .await?
         .ok_or_else(gone)?;
-    let owns = transaction
-        .query_opt(
-            "SELECT 1 AS owns FROM organization_memberships m JOIN organizations o ON o.id = m.organization_id \
-             WHERE m.user_id = $1 AND m.role = 'owner' AND m.status = 'active' AND o.deleted_at IS NULL LIMIT 1",
-            &[user_id.into()],
-        )
-        .await?;
-    if owns.is_some() {
-        return Err(coded(
-            ApiError::business_rule(
-                "You own an organisation. Transfer its ownership or delete it before deleting your account.",
-            ),
-            "ACCOUNT_OWNS_ORGANIZATION",
-        ));
-    }
+    Ok(())
+}
+
+/// The accounts side of deleting an account, inside the caller's
+/// transaction: the user is anonymised and soft-deleted; their sign-in
+/// methods, e-mailed tokens, preferences and sessions are removed. The
+/// whole flow (memberships, stored images) is `codex_flows::account`.
+pub async fn delete_in(
+    transaction: &mut dyn Transaction,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     transaction
         .execute(
             "UPDATE users SET email = 'deleted-' || id || '@deleted.invalid', name = 'Deleted User', \
                email_verified = false, image = NULL, avatar_url = NULL, username = NULL, bio = NULL, \
                social_links = NULL, deleted_at = $2 WHERE id = $1",
-            &[user_id.into(), deps.clock.now().into()],
+            &[user_id.into(), now.into()],
         )
         .await?;
     for statement in [
         "DELETE FROM accounts WHERE user_id = $1",
         "DELETE FROM notification_preferences WHERE user_id = $1",
         "DELETE FROM verification WHERE split_part(identifier, ':', 2) = $1",
-        "UPDATE organization_memberships SET status = 'inactive' WHERE user_id = $1 AND status <> 'inactive'",
     ] {
         transaction.execute(statement, &[user_id.into()]).await?;
     }
-    let revoked = session::delete_all_in(transaction.as_mut(), user_id).await?;
-    transaction.commit().await?;
-    session::forget(deps.kv, revoked).await;
-    tracing::info!(user_id, "account deleted");
-    Ok(())
+    session::delete_all_in(transaction, user_id).await
 }
 
 /// Which e-mail a user receives. Transactional mail cannot be switched off.
@@ -277,18 +269,18 @@ fn preferences_from_row(row: &Row) -> Result<NotificationPreferences, ApiError> 
 
 /// The user's preferences, created with the defaults on first read.
 pub async fn notification_preferences(
-    deps: Deps<'_>,
+    ctx: &Context,
     user_id: &str,
 ) -> Result<NotificationPreferences, ApiError> {
-    deps.database
+    ctx.database()
         .execute(
             "INSERT INTO notification_preferences (user_id) \
              SELECT id FROM users WHERE id = $1 AND deleted_at IS NULL ON CONFLICT (user_id) DO NOTHING",
             &[user_id.into()],
         )
         .await?;
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             "SELECT email_marketing, email_transactional, email_digest, created_at, updated_at \
              FROM notification_preferences WHERE user_id = $1",
@@ -301,13 +293,13 @@ pub async fn notification_preferences(
 
 /// Sets the preferences given, leaving the others as they are.
 pub async fn update_notification_preferences(
-    deps: Deps<'_>,
+    ctx: &Context,
     user_id: &str,
     email_marketing: Option<bool>,
     email_digest: Option<bool>,
 ) -> Result<NotificationPreferences, ApiError> {
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             "INSERT INTO notification_preferences AS p (user_id, email_marketing, email_digest) \
              SELECT id, COALESCE($2, true), COALESCE($3, true) FROM users WHERE id = $1 AND deleted_at IS NULL \

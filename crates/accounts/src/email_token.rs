@@ -4,10 +4,10 @@
 //! requests race.
 
 use chrono::Duration;
-use codex_accounts::token;
+use codex_context::token;
 use codex_errors::ApiError;
 
-use crate::{Deps, new_id};
+use codex_context::{Context, new_id};
 
 /// What a token lets its holder do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,10 +34,10 @@ impl Purpose {
 }
 
 /// Issues a token for `user_id`; returns the plaintext for the e-mail.
-pub async fn issue(deps: Deps<'_>, purpose: Purpose, user_id: &str) -> Result<String, ApiError> {
+pub async fn issue(ctx: &Context, purpose: Purpose, user_id: &str) -> Result<String, ApiError> {
     let issued = token::issue().map_err(ApiError::internal)?;
-    let now = deps.clock.now();
-    deps.database
+    let now = ctx.clock().now();
+    ctx.database()
         .execute(
             "INSERT INTO verification (id, identifier, value, expires_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5)",
@@ -56,7 +56,7 @@ pub async fn issue(deps: Deps<'_>, purpose: Purpose, user_id: &str) -> Result<St
 /// Redeems `token` for `purpose`: the user id it was issued to, or `None`
 /// when it is unknown, used, expired or for another purpose.
 pub async fn redeem(
-    deps: Deps<'_>,
+    ctx: &Context,
     purpose: Purpose,
     token: &str,
 ) -> Result<Option<String>, ApiError> {
@@ -64,15 +64,15 @@ pub async fn redeem(
         return Ok(None);
     }
     let prefix = format!("{}:", purpose.prefix());
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             "DELETE FROM verification WHERE value = $1 AND starts_with(identifier, $2) AND expires_at > $3 \
              RETURNING identifier",
             &[
                 token::hash(token).into(),
                 prefix.as_str().into(),
-                deps.clock.now().into(),
+                ctx.clock().now().into(),
             ],
         )
         .await?;
@@ -84,22 +84,18 @@ pub async fn redeem(
 }
 
 /// Whether `token` could be redeemed now, without redeeming it.
-pub async fn is_redeemable(
-    deps: Deps<'_>,
-    purpose: Purpose,
-    token: &str,
-) -> Result<bool, ApiError> {
+pub async fn is_redeemable(ctx: &Context, purpose: Purpose, token: &str) -> Result<bool, ApiError> {
     if !token::looks_valid(token) {
         return Ok(false);
     }
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             "SELECT 1 AS found FROM verification WHERE value = $1 AND starts_with(identifier, $2) AND expires_at > $3",
             &[
                 token::hash(token).into(),
                 format!("{}:", purpose.prefix()).into(),
-                deps.clock.now().into(),
+                ctx.clock().now().into(),
             ],
         )
         .await?;
@@ -108,8 +104,8 @@ pub async fn is_redeemable(
 
 /// Withdraws every outstanding token of `purpose` for `user_id` (after the
 /// purpose is fulfilled, so older links stop working).
-pub async fn withdraw_all(deps: Deps<'_>, purpose: Purpose, user_id: &str) -> Result<(), ApiError> {
-    deps.database
+pub async fn withdraw_all(ctx: &Context, purpose: Purpose, user_id: &str) -> Result<(), ApiError> {
+    ctx.database()
         .execute(
             "DELETE FROM verification WHERE identifier = $1",
             &[format!("{}:{user_id}", purpose.prefix()).into()],

@@ -2,19 +2,20 @@
 //! account per address under concurrent sign-ups, token expiry and single
 //! use, and what a password reset revokes.
 
+use codex_accounts::auth::{self, SignUp};
+use codex_accounts::email_token::{self, Purpose};
+use codex_accounts::session::{self, ClientInfo};
 use codex_mail::read_outbox;
+use codex_testkit::test_config;
 use codex_testkit::world::World;
-use codex_users::auth::{self, Links, SignUp};
-use codex_users::email_token::{self, Purpose};
-use codex_users::session::{self, ClientInfo};
 
-fn links() -> Links {
-    Links {
-        auth_url: "http://auth.example".to_owned(),
-        web_app_url: Some("http://app.example".to_owned()),
-        allowed_origins: vec!["http://app.example".to_owned()],
-        expose_tokens: false,
-    }
+/// A world whose links point at the example hosts.
+async fn world() -> World {
+    World::with_config(test_config(&[
+        ("AUTH_URL", "http://auth.example"),
+        ("WEB_APP_URL", "http://app.example"),
+    ]))
+    .await
 }
 
 fn sign_up_as(email: &str) -> SignUp {
@@ -33,11 +34,10 @@ fn token_in(text: &str) -> String {
 
 #[tokio::test]
 async fn concurrent_sign_ups_make_one_account() {
-    let world = World::new().await;
-    let links = links();
+    let world = world().await;
     let (first, second) = tokio::join!(
-        auth::sign_up(world.deps(), &links, sign_up_as("ann@example.com")),
-        auth::sign_up(world.deps(), &links, sign_up_as(" ANN@example.com")),
+        auth::sign_up(world.ctx(), sign_up_as("ann@example.com")),
+        auth::sign_up(world.ctx(), sign_up_as(" ANN@example.com")),
     );
     assert_eq!(usize::from(first.is_ok()) + usize::from(second.is_ok()), 1);
     let refused = first.err().or(second.err()).expect("one refused");
@@ -58,52 +58,50 @@ async fn concurrent_sign_ups_make_one_account() {
 
 #[tokio::test]
 async fn reset_tokens_expire_after_an_hour_and_work_once() {
-    let world = World::new().await;
-    let links = links();
-    let user = auth::sign_up(world.deps(), &links, sign_up_as("bob@example.com"))
+    let world = world().await;
+    let user = auth::sign_up(world.ctx(), sign_up_as("bob@example.com"))
         .await
         .expect("sign up");
-    let stale = email_token::issue(world.deps(), Purpose::PasswordReset, &user.id)
+    let stale = email_token::issue(world.ctx(), Purpose::PasswordReset, &user.id)
         .await
         .expect("token");
     world.clock.advance(std::time::Duration::from_secs(3601));
     assert_eq!(
-        email_token::redeem(world.deps(), Purpose::PasswordReset, &stale)
+        email_token::redeem(world.ctx(), Purpose::PasswordReset, &stale)
             .await
             .expect("redeem"),
         None
     );
 
-    let fresh = email_token::issue(world.deps(), Purpose::PasswordReset, &user.id)
+    let fresh = email_token::issue(world.ctx(), Purpose::PasswordReset, &user.id)
         .await
         .expect("token");
     // A reset token does not verify an address, nor the other way round.
     assert_eq!(
-        email_token::redeem(world.deps(), Purpose::EmailVerification, &fresh)
+        email_token::redeem(world.ctx(), Purpose::EmailVerification, &fresh)
             .await
             .expect("redeem"),
         None
     );
-    let (session_token, _) = session::create(world.deps(), &user.id, &ClientInfo::default())
+    let (session_token, _) = session::create(world.ctx(), &user.id, &ClientInfo::default())
         .await
         .expect("session");
-    auth::reset_password(world.deps(), &fresh, "a brand new secret")
+    auth::reset_password(world.ctx(), &fresh, "a brand new secret")
         .await
         .expect("reset");
     assert!(
-        session::resolve(world.deps(), &session_token.plaintext)
+        session::resolve(world.ctx(), &session_token.plaintext)
             .await
             .expect("resolve")
             .is_none(),
         "sessions are revoked by a reset"
     );
-    let again = auth::reset_password(world.deps(), &fresh, "another new secret")
+    let again = auth::reset_password(world.ctx(), &fresh, "another new secret")
         .await
         .expect_err("single use");
     assert_eq!(again.status().as_u16(), 400);
     auth::sign_in(
-        world.deps(),
-        &links,
+        world.ctx(),
         "bob@example.com",
         "a brand new secret",
         &ClientInfo::default(),
@@ -114,9 +112,8 @@ async fn reset_tokens_expire_after_an_hour_and_work_once() {
 
 #[tokio::test]
 async fn verification_links_last_a_day() {
-    let world = World::new().await;
-    let links = links();
-    auth::sign_up(world.deps(), &links, sign_up_as("cat@example.com"))
+    let world = world().await;
+    auth::sign_up(world.ctx(), sign_up_as("cat@example.com"))
         .await
         .expect("sign up");
     let mail = read_outbox(world.database.as_ref(), "cat@example.com", 1)
@@ -133,7 +130,7 @@ async fn verification_links_last_a_day() {
     world
         .clock
         .advance(std::time::Duration::from_secs(24 * 3600 + 1));
-    let expired = auth::verify_email(world.deps(), &token)
+    let expired = auth::verify_email(world.ctx(), &token)
         .await
         .expect_err("expired");
     assert_eq!(expired.status().as_u16(), 400);

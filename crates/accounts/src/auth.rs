@@ -3,8 +3,10 @@
 //! (`USER_ALREADY_EXISTS`, `INVALID_EMAIL_OR_PASSWORD`, …) so the existing
 //! client can tell the cases apart.
 
-use codex_accounts::token::IssuedToken;
-use codex_accounts::{email, password};
+use codex_context::token::IssuedToken;
+use codex_validation::email;
+
+use crate::password;
 use codex_errors::{ApiError, ErrorCode};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::json;
@@ -12,7 +14,9 @@ use serde_json::json;
 use crate::email_token::{self, Purpose};
 use crate::session::{self, ClientInfo, SessionRecord};
 use crate::user::{self, USER_COLUMNS, User};
-use crate::{Deps, coded, messages, new_id};
+use codex_context::{Context, new_id};
+
+use crate::{coded, messages};
 
 /// Where the links in e-mails point, and where clients may be sent back to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +40,17 @@ pub fn exposed_token_key(email: &str) -> String {
 }
 
 impl Links {
+    /// The links of this deployment, from its configuration.
+    pub fn of(ctx: &Context) -> Self {
+        let config = ctx.config();
+        Self {
+            auth_url: config.auth_url.clone(),
+            web_app_url: config.web_app_url.clone(),
+            allowed_origins: config.cors_origins.clone(),
+            expose_tokens: config.environment.is_local(),
+        }
+    }
+
     /// Checks a client-supplied URL to send the user to, and returns it in
     /// absolute form.
     pub fn redirect(&self, field: &'static str, url: &str) -> Result<String, ApiError> {
@@ -119,15 +134,9 @@ pub struct SignUp {
 /// Creates an unverified account and e-mails the verification link. One
 /// account per address, however many requests race. Refused while the
 /// platform settings switch sign-ups off.
-pub async fn sign_up(deps: Deps<'_>, links: &Links, input: SignUp) -> Result<User, ApiError> {
-    let open = deps
-        .database
-        .query_opt("SELECT enable_signups FROM platform_configuration", &[])
-        .await?
-        .map(|row| row.get::<bool>("enable_signups"))
-        .transpose()?
-        .unwrap_or(true);
-    if !open {
+pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<User, ApiError> {
+    let links = &Links::of(ctx);
+    if !codex_platform::current(ctx).await?.enable_signups {
         return Err(coded(
             ApiError::forbidden("Sign-ups are closed on this platform at the moment."),
             "SIGNUPS_DISABLED",
@@ -144,7 +153,7 @@ pub async fn sign_up(deps: Deps<'_>, links: &Links, input: SignUp) -> Result<Use
     let password_hash = hash_password("password", &input.password)?;
 
     let user_id = new_id()?;
-    let mut transaction = deps.database.begin().await?;
+    let mut transaction = ctx.database().begin().await?;
     let inserted = transaction
         .query_opt(
             &format!(
@@ -178,15 +187,15 @@ pub async fn sign_up(deps: Deps<'_>, links: &Links, input: SignUp) -> Result<Use
     transaction.commit().await?;
     let user = User::from_row(&row)?;
     tracing::info!(user_id = %user.id, "account created");
-    send_verification_to(deps, links, &user, callback.as_deref()).await;
+    send_verification_to(ctx, links, &user, callback.as_deref()).await;
     Ok(user)
 }
 
 /// Mails a fresh verification link. A failure is logged, not returned: the
 /// account exists either way and the user can ask for another link.
-async fn send_verification_to(deps: Deps<'_>, links: &Links, user: &User, callback: Option<&str>) {
+async fn send_verification_to(ctx: &Context, links: &Links, user: &User, callback: Option<&str>) {
     let result = async {
-        let token = email_token::issue(deps, Purpose::EmailVerification, &user.id).await?;
+        let token = email_token::issue(ctx, Purpose::EmailVerification, &user.id).await?;
         let mut link = format!("{}/api/auth/verify-email?token={token}", links.auth_url);
         if let Some(callback) = callback {
             link.push_str("&callbackURL=");
@@ -195,12 +204,12 @@ async fn send_verification_to(deps: Deps<'_>, links: &Links, user: &User, callba
         if links.expose_tokens {
             let value = json!({ "token": token, "email": user.email }).to_string();
             let ttl = Purpose::EmailVerification.lifetime().to_std().ok();
-            deps.kv
+            ctx.kv()
                 .put(&exposed_token_key(&user.email), &value, ttl)
                 .await
                 .map_err(ApiError::internal)?;
         }
-        deps.mailer
+        ctx.mailer()
             .send(&messages::verify_email(&user.email, &user.name, &link))
             .await
             .map_err(ApiError::internal)
@@ -223,14 +232,14 @@ pub struct SignedIn {
 /// password get the same answer after the same work. An unverified account
 /// is refused and sent a new link.
 pub async fn sign_in(
-    deps: Deps<'_>,
-    links: &Links,
+    ctx: &Context,
     email_address: &str,
     candidate: &str,
     client: &ClientInfo,
 ) -> Result<SignedIn, ApiError> {
+    let links = &Links::of(ctx);
     let address = check_email(email_address)?;
-    let found = user::find_live_by_email(deps.database, &address).await?;
+    let found = user::find_live_by_email(ctx.database(), &address).await?;
     let stored = found.as_ref().and_then(|(_, hash)| hash.as_deref());
     let matches = password::verify_or_decoy(candidate, stored);
     let Some((user, _)) = found.filter(|_| matches) else {
@@ -240,13 +249,13 @@ pub async fn sign_in(
         ));
     };
     if !user.email_verified {
-        send_verification_to(deps, links, &user, None).await;
+        send_verification_to(ctx, links, &user, None).await;
         return Err(coded(
             ApiError::forbidden("Email not verified. We have sent you a new verification link."),
             "EMAIL_NOT_VERIFIED",
         ));
     }
-    let (token, session) = session::create(deps, &user.id, client).await?;
+    let (token, session) = session::create(ctx, &user.id, client).await?;
     Ok(SignedIn {
         token,
         session,
@@ -257,35 +266,35 @@ pub async fn sign_in(
 /// Sends a new verification link when the address belongs to an
 /// unverified account; answers the same either way.
 pub async fn send_verification_email(
-    deps: Deps<'_>,
-    links: &Links,
+    ctx: &Context,
     email_address: &str,
     callback_url: Option<&str>,
 ) -> Result<(), ApiError> {
+    let links = &Links::of(ctx);
     let address = check_email(email_address)?;
     let callback = callback_url
         .map(|url| links.redirect("callbackURL", url))
         .transpose()?;
-    if let Some((user, _)) = user::find_live_by_email(deps.database, &address).await?
+    if let Some((user, _)) = user::find_live_by_email(ctx.database(), &address).await?
         && !user.email_verified
     {
-        send_verification_to(deps, links, &user, callback.as_deref()).await;
+        send_verification_to(ctx, links, &user, callback.as_deref()).await;
     }
     Ok(())
 }
 
 /// Redeems a verification token: the account is verified and welcomed, and
 /// every other verification link of it stops working.
-pub async fn verify_email(deps: Deps<'_>, token: &str) -> Result<User, ApiError> {
-    let user_id = email_token::redeem(deps, Purpose::EmailVerification, token)
+pub async fn verify_email(ctx: &Context, token: &str) -> Result<User, ApiError> {
+    let user_id = email_token::redeem(ctx, Purpose::EmailVerification, token)
         .await?
         .ok_or_else(invalid_token)?;
-    let was_verified = user::find_live(deps.database, &user_id)
+    let was_verified = user::find_live(ctx.database(), &user_id)
         .await?
         .ok_or_else(invalid_token)?
         .email_verified;
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             &format!(
                 "UPDATE users u SET email_verified = true WHERE u.id = $1 AND u.deleted_at IS NULL \
@@ -296,11 +305,10 @@ pub async fn verify_email(deps: Deps<'_>, token: &str) -> Result<User, ApiError>
         .await?
         .ok_or_else(invalid_token)?;
     let user = User::from_row(&row)?;
-    email_token::withdraw_all(deps, Purpose::EmailVerification, &user.id).await?;
-    session::refresh_user(deps, &user.id).await?;
+    email_token::withdraw_all(ctx, Purpose::EmailVerification, &user.id).await?;
     if !was_verified
-        && let Err(error) = deps
-            .mailer
+        && let Err(error) = ctx
+            .mailer()
             .send(&messages::welcome(&user.email, &user.name))
             .await
     {
@@ -312,11 +320,11 @@ pub async fn verify_email(deps: Deps<'_>, token: &str) -> Result<User, ApiError>
 /// Mails a reset link when the address has a password account; answers the
 /// same either way.
 pub async fn request_password_reset(
-    deps: Deps<'_>,
-    links: &Links,
+    ctx: &Context,
     email_address: &str,
     redirect_to: Option<&str>,
 ) -> Result<(), ApiError> {
+    let links = &Links::of(ctx);
     let address = check_email(email_address)?;
     let page = match redirect_to {
         Some(url) => links.redirect("redirectTo", url)?,
@@ -325,14 +333,14 @@ pub async fn request_password_reset(
             None => format!("{}/reset-password", links.auth_url),
         },
     };
-    let Some((user, Some(_))) = user::find_live_by_email(deps.database, &address).await? else {
+    let Some((user, Some(_))) = user::find_live_by_email(ctx.database(), &address).await? else {
         return Ok(());
     };
-    let token = email_token::issue(deps, Purpose::PasswordReset, &user.id).await?;
+    let token = email_token::issue(ctx, Purpose::PasswordReset, &user.id).await?;
     let separator = if page.contains('?') { '&' } else { '?' };
     let link = format!("{page}{separator}token={token}");
-    if let Err(error) = deps
-        .mailer
+    if let Err(error) = ctx
+        .mailer()
         .send(&messages::reset_password(&user.email, &user.name, &link))
         .await
     {
@@ -345,17 +353,17 @@ pub async fn request_password_reset(
 /// revoked, every other reset link withdrawn, and the address counts as
 /// verified (the link proved it).
 pub async fn reset_password(
-    deps: Deps<'_>,
+    ctx: &Context,
     token: &str,
     new_password: &str,
 ) -> Result<(), ApiError> {
     let password_hash = hash_password("newPassword", new_password)?;
-    let user_id = email_token::redeem(deps, Purpose::PasswordReset, token)
+    let user_id = email_token::redeem(ctx, Purpose::PasswordReset, token)
         .await?
         .ok_or_else(invalid_token)?;
-    let user = replace_password(deps, &user_id, &password_hash, true).await?;
-    email_token::withdraw_all(deps, Purpose::PasswordReset, &user.id).await?;
-    notify_password_changed(deps, &user).await;
+    let user = replace_password(ctx, &user_id, &password_hash, true).await?;
+    email_token::withdraw_all(ctx, Purpose::PasswordReset, &user.id).await?;
+    notify_password_changed(ctx, &user).await;
     Ok(())
 }
 
@@ -363,15 +371,15 @@ pub async fn reset_password(
 /// Every session of the account is revoked, and a new one is started for
 /// the caller.
 pub async fn change_password(
-    deps: Deps<'_>,
+    ctx: &Context,
     user_id: &str,
     current: &str,
     new_password: &str,
     client: &ClientInfo,
 ) -> Result<SignedIn, ApiError> {
     check_password("newPassword", new_password)?;
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             "SELECT password FROM accounts WHERE user_id = $1 AND provider_id = 'credential'",
             &[user_id.into()],
@@ -385,9 +393,9 @@ pub async fn change_password(
         ));
     }
     let password_hash = hash_password("newPassword", new_password)?;
-    let user = replace_password(deps, user_id, &password_hash, false).await?;
-    notify_password_changed(deps, &user).await;
-    let (token, session) = session::create(deps, &user.id, client).await?;
+    let user = replace_password(ctx, user_id, &password_hash, false).await?;
+    notify_password_changed(ctx, &user).await;
+    let (token, session) = session::create(ctx, &user.id, client).await?;
     Ok(SignedIn {
         token,
         session,
@@ -396,12 +404,12 @@ pub async fn change_password(
 }
 
 async fn replace_password(
-    deps: Deps<'_>,
+    ctx: &Context,
     user_id: &str,
     password_hash: &str,
     mark_verified: bool,
 ) -> Result<User, ApiError> {
-    let mut transaction = deps.database.begin().await?;
+    let mut transaction = ctx.database().begin().await?;
     let row = transaction
         .query_opt(
             &format!(
@@ -420,22 +428,20 @@ async fn replace_password(
             &[new_id()?.into(), user_id.into(), password_hash.into()],
         )
         .await?;
-    let revoked = session::delete_all_in(transaction.as_mut(), user_id).await?;
+    session::delete_all_in(transaction.as_mut(), user_id).await?;
     transaction.commit().await?;
-    session::forget(deps.kv, revoked).await;
     Ok(User::from_row(&row)?)
 }
 
 /// Development and test only (the test routes): marks the account with
 /// this address verified and, when given, sets its role.
 pub async fn mark_verified(
-    deps: Deps<'_>,
+    ctx: &Context,
     email_address: &str,
     role: Option<crate::Role>,
 ) -> Result<(), ApiError> {
     let address = check_email(email_address)?;
-    let changed = deps
-        .database
+    ctx.database()
         .query_opt(
             "UPDATE users SET email_verified = true, role = COALESCE($2, role) \
              WHERE email = $1 AND deleted_at IS NULL RETURNING id",
@@ -443,13 +449,12 @@ pub async fn mark_verified(
         )
         .await?
         .ok_or_else(|| ApiError::not_found("No such account"))?;
-    let user_id: String = changed.get("id")?;
-    session::refresh_user(deps, &user_id).await
+    Ok(())
 }
 
-async fn notify_password_changed(deps: Deps<'_>, user: &User) {
-    if let Err(error) = deps
-        .mailer
+async fn notify_password_changed(ctx: &Context, user: &User) {
+    if let Err(error) = ctx
+        .mailer()
         .send(&messages::password_changed(&user.email, &user.name))
         .await
     {

@@ -1,24 +1,25 @@
 //! Sessions: a random token in the client's cookie, only its SHA-256 hash in
-//! PostgreSQL, and the validated session cached in the key-value store under
-//! `session:{hash}` until it expires.
+//! PostgreSQL.
 //!
 //! A session lives 24 hours from its last renewal. Using it more than an
 //! hour after the last renewal renews it (sliding expiry), so an active user
 //! stays signed in and an idle one is signed out a day later.
 //!
-//! The cache is only a cache: when the store fails, look-ups fall back to
-//! PostgreSQL, and every revocation deletes the database rows first and the
-//! cached copies second.
+//! Every look-up reads PostgreSQL (one indexed statement joining the user),
+//! never a cache: sign-out, a password change or reset and account deletion
+//! delete the rows, and the very next request anywhere is refused. A copy in
+//! Workers KV could outlive a revocation by up to a minute at another
+//! location, and a look-up racing a revocation could write a revoked session
+//! back into it; with no copy, neither can happen.
 
 use chrono::{DateTime, Duration, Utc};
-use codex_accounts::token::{self, IssuedToken};
+use codex_context::token::{self, IssuedToken};
 use codex_database::{DbError, Row, Transaction};
 use codex_errors::ApiError;
-use codex_kv::KeyValue;
 use serde::{Deserialize, Serialize};
 
 use crate::user::{USER_COLUMNS, User};
-use crate::{Deps, new_id};
+use codex_context::{Context, new_id};
 
 /// How long a session lasts after its last renewal.
 pub const LIFETIME: Duration = Duration::hours(24);
@@ -52,10 +53,6 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
-fn cache_key(token_hash: &str) -> String {
-    format!("session:{token_hash}")
-}
-
 fn truncated(value: Option<&str>, max: usize) -> Option<String> {
     value.map(|value| value.chars().take(max).collect())
 }
@@ -78,14 +75,14 @@ fn session_from_row(row: &Row) -> Result<SessionRecord, DbError> {
 /// Starts a session for `user_id`. Returns the token for the cookie and the
 /// record as stored.
 pub async fn create(
-    deps: Deps<'_>,
+    ctx: &Context,
     user_id: &str,
     client: &ClientInfo,
 ) -> Result<(IssuedToken, SessionRecord), ApiError> {
     let issued = token::issue().map_err(ApiError::internal)?;
-    let now = deps.clock.now();
-    let row = deps
-        .database
+    let now = ctx.clock().now();
+    let row = ctx
+        .database()
         .query_opt(
             "INSERT INTO sessions AS s (id, token_hash, user_id, expires_at, ip_address, user_agent, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
@@ -108,43 +105,33 @@ pub async fn create(
 
 /// The session behind `token`, when it is valid and its user is live;
 /// renews it when due. Junk tokens are refused before any look-up.
-pub async fn resolve(deps: Deps<'_>, token: &str) -> Result<Option<Authenticated>, ApiError> {
+pub async fn resolve(ctx: &Context, token: &str) -> Result<Option<Authenticated>, ApiError> {
     if !token::looks_valid(token) {
         return Ok(None);
     }
     let token_hash = token::hash(token);
-    let now = deps.clock.now();
-    let cached = read_cache(deps.kv, &token_hash).await;
-    let (mut found, from_cache) = match cached {
-        Some(found) if found.session.expires_at > now => (found, true),
-        _ => match load(deps, &token_hash, now).await? {
-            Some(found) => (found, false),
-            None => return Ok(None),
-        },
+    let now = ctx.clock().now();
+    let Some(mut found) = load(ctx, &token_hash, now).await? else {
+        return Ok(None);
     };
-    let renewed = found.session.expires_at - now < LIFETIME - RENEW_AFTER;
-    if renewed {
-        let Some(expires_at) = renew(deps, &token_hash, now).await? else {
-            // Revoked since it was cached.
-            forget(deps.kv, [token_hash]).await;
+    if found.session.expires_at - now < LIFETIME - RENEW_AFTER {
+        // Revoked between the two statements: refused all the same.
+        let Some(expires_at) = renew(ctx, &token_hash, now).await? else {
             return Ok(None);
         };
         found.session.expires_at = expires_at;
         found.session.updated_at = now;
     }
-    if renewed || !from_cache {
-        write_cache(deps.kv, &token_hash, &found, now).await;
-    }
     Ok(Some(found))
 }
 
 async fn load(
-    deps: Deps<'_>,
+    ctx: &Context,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Authenticated>, ApiError> {
-    let row = deps
-        .database
+    let row = ctx
+        .database()
         .query_opt(
             &format!(
                 "SELECT {SESSION_COLUMNS}, {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -163,13 +150,13 @@ async fn load(
 }
 
 async fn renew(
-    deps: Deps<'_>,
+    ctx: &Context,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, ApiError> {
     let expires_at = now + LIFETIME;
-    let changed = deps
-        .database
+    let changed = ctx
+        .database()
         .execute(
             "UPDATE sessions SET expires_at = $2, updated_at = $3 WHERE token_hash = $1 AND expires_at > $3",
             &[token_hash.into(), expires_at.into(), now.into()],
@@ -178,92 +165,29 @@ async fn renew(
     Ok((changed == 1).then_some(expires_at))
 }
 
-async fn read_cache(kv: &dyn KeyValue, token_hash: &str) -> Option<Authenticated> {
-    match kv.get(&cache_key(token_hash)).await {
-        Ok(Some(value)) => serde_json::from_str(&value).ok(),
-        Ok(None) => None,
-        Err(error) => {
-            tracing::warn!(%error, "session cache unavailable; reading the database");
-            None
-        }
-    }
-}
-
-async fn write_cache(
-    kv: &dyn KeyValue,
-    token_hash: &str,
-    found: &Authenticated,
-    now: DateTime<Utc>,
-) {
-    let Ok(ttl) = (found.session.expires_at - now).to_std() else {
-        return;
-    };
-    let Ok(value) = serde_json::to_string(found) else {
-        return;
-    };
-    if let Err(error) = kv.put(&cache_key(token_hash), &value, Some(ttl)).await {
-        tracing::warn!(%error, "could not cache a session");
-    }
-}
-
-/// Drops cached copies of these sessions. Failures are logged: the rows are
-/// gone already, and a cached copy is re-checked at its next renewal.
-pub async fn forget(kv: &dyn KeyValue, token_hashes: impl IntoIterator<Item = String>) {
-    for token_hash in token_hashes {
-        if let Err(error) = kv.delete(&cache_key(&token_hash)).await {
-            tracing::error!(%error, "could not drop a revoked session from the cache");
-        }
-    }
-}
-
 /// Ends the session behind `token` (sign-out).
-pub async fn revoke(deps: Deps<'_>, token: &str) -> Result<(), ApiError> {
+pub async fn revoke(ctx: &Context, token: &str) -> Result<(), ApiError> {
     if !token::looks_valid(token) {
         return Ok(());
     }
     let token_hash = token::hash(token);
-    deps.database
+    ctx.database()
         .execute(
             "DELETE FROM sessions WHERE token_hash = $1",
             &[token_hash.as_str().into()],
         )
         .await?;
-    forget(deps.kv, [token_hash]).await;
     Ok(())
 }
 
-/// Deletes every session of `user_id` inside `transaction`; returns their
-/// hashes so the caller can [`forget`] them once the transaction commits.
+/// Deletes every session of `user_id` inside `transaction`: once it
+/// commits, none of them is accepted any more.
 pub async fn delete_all_in(
     transaction: &mut dyn Transaction,
     user_id: &str,
-) -> Result<Vec<String>, ApiError> {
-    let rows = transaction
-        .query(
-            "DELETE FROM sessions WHERE user_id = $1 RETURNING token_hash",
-            &[user_id.into()],
-        )
+) -> Result<(), ApiError> {
+    transaction
+        .execute("DELETE FROM sessions WHERE user_id = $1", &[user_id.into()])
         .await?;
-    Ok(rows
-        .iter()
-        .map(|row| row.get("token_hash"))
-        .collect::<Result<_, _>>()?)
-}
-
-/// Drops the cached copies of every session of `user_id`, so that the next
-/// request reads the user afresh (after a role or profile change).
-pub async fn refresh_user(deps: Deps<'_>, user_id: &str) -> Result<(), ApiError> {
-    let rows = deps
-        .database
-        .query(
-            "SELECT token_hash FROM sessions WHERE user_id = $1",
-            &[user_id.into()],
-        )
-        .await?;
-    let hashes = rows
-        .iter()
-        .map(|row| row.get("token_hash"))
-        .collect::<Result<Vec<String>, _>>()?;
-    forget(deps.kv, hashes).await;
     Ok(())
 }

@@ -135,6 +135,54 @@ pub async fn find_live_by_email(
         .transpose()
 }
 
+/// What others are shown of a user: their name and picture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserCard {
+    pub name: String,
+    pub image: Option<String>,
+    pub email: String,
+}
+
+/// The cards of these users (deleted users show as anonymised), by id.
+pub async fn cards(
+    database: &dyn Database,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, UserCard>, DbError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows = database
+        .query(
+            "SELECT u.id, u.name, u.image, u.email FROM users u WHERE u.id = ANY(string_to_array($1, ','))",
+            &[ids.join(",").into()],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.get("id")?,
+                UserCard {
+                    name: row.get("name")?,
+                    image: row.get("image")?,
+                    email: row.get("email")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The id of the live account with this (normalised) address, if any.
+pub async fn id_by_email(database: &dyn Database, email: &str) -> Result<Option<String>, DbError> {
+    let row = database
+        .query_opt(
+            "SELECT id FROM users WHERE email = $1 AND deleted_at IS NULL",
+            &[email.into()],
+        )
+        .await?;
+    row.map(|row| row.get("id")).transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

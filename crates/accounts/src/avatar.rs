@@ -1,0 +1,58 @@
+//! Avatars: checked by content (PNG, JPEG, WebP or GIF, at most 5 MB),
+//! stored as public files under `avatars/{userId}/`, and pointed at by the
+//! user's `image`. A new upload replaces the old file; removal and account
+//! deletion remove the folder.
+
+use codex_context::{Context, public_files};
+use codex_errors::ApiError;
+use codex_validation::image::{self, ImageKind};
+
+use crate::profile;
+
+/// The largest avatar accepted.
+pub const MAX_AVATAR: usize = 5 * 1024 * 1024;
+
+fn folder(user_id: &str) -> String {
+    format!("avatars/{user_id}")
+}
+
+/// A stored avatar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Avatar {
+    pub url: String,
+    pub size: usize,
+    pub kind: ImageKind,
+}
+
+/// Checks and stores `bytes` as the user's avatar.
+pub async fn replace(ctx: &Context, user_id: &str, bytes: Vec<u8>) -> Result<Avatar, ApiError> {
+    let kind = image::sniff(&bytes).ok_or_else(|| {
+        ApiError::invalid_fields([(
+            "avatar",
+            "File 'avatar' has invalid type: expected a PNG, JPEG, WebP or GIF image",
+        )])
+    })?;
+    let size = bytes.len();
+    let folder = folder(user_id);
+    let stored =
+        public_files::store(ctx, &folder, bytes, kind.mime_type(), kind.extension()).await?;
+    profile::set_image(ctx, user_id, Some(&stored.url)).await?;
+    public_files::remove_all(ctx, &folder, Some(&stored.key)).await;
+    Ok(Avatar {
+        url: stored.url,
+        size,
+        kind,
+    })
+}
+
+/// Clears the user's image and removes the stored files.
+pub async fn remove(ctx: &Context, user_id: &str) -> Result<(), ApiError> {
+    profile::set_image(ctx, user_id, None).await?;
+    remove_files(ctx, user_id).await;
+    Ok(())
+}
+
+/// Removes the stored files only (after account deletion).
+pub async fn remove_files(ctx: &Context, user_id: &str) {
+    public_files::remove_all(ctx, &folder(user_id), None).await;
+}

@@ -1,0 +1,28 @@
+//! Deleting an account.
+
+use codex_accounts::{avatar, profile};
+use codex_context::Context;
+use codex_errors::ApiError;
+use serde_json::json;
+
+/// Deletes the user's account: refused (422) while they own a live
+/// organisation; otherwise, in one transaction, the user is anonymised and
+/// soft-deleted, their credentials, tokens, preferences and sessions are
+/// removed and their memberships ended. Their stored avatar goes after the
+/// commit.
+pub async fn delete(ctx: &Context, user_id: &str) -> Result<(), ApiError> {
+    let mut transaction = ctx.database().begin().await?;
+    profile::lock_live_in(transaction.as_mut(), user_id).await?;
+    if codex_orgs::members::owns_live_organisation_in(transaction.as_mut(), user_id).await? {
+        return Err(ApiError::business_rule(
+            "You own an organisation. Transfer its ownership or delete it before deleting your account.",
+        )
+        .with_details(json!({ "code": "ACCOUNT_OWNS_ORGANIZATION" })));
+    }
+    profile::delete_in(transaction.as_mut(), user_id, ctx.clock().now()).await?;
+    codex_orgs::members::end_all_in(transaction.as_mut(), user_id).await?;
+    transaction.commit().await?;
+    avatar::remove_files(ctx, user_id).await;
+    tracing::info!(user_id, "account deleted");
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! Operations that span domains, each written once, in one place, calling
+//! the owner of every table it touches:
+//!
+//! - [`account`]: deleting an account (the user and their credentials and
+//!   sessions, their memberships, their avatar);
+//! - [`team`]: an organisation's members with who they are, and inviting
+//!   an address that may or may not have an account.
+//!
+//! Neither `codex-accounts` nor `codex-orgs` depends on the other; this
+//! crate depends on both.
+
+pub mod account;
+pub mod team;
