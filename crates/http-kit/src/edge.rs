@@ -133,9 +133,11 @@ fn assemble(env: &Env) -> Result<Context, ConfigError> {
     let objects = R2Store::new(bucket, config.s3.clone(), Arc::clone(&clock));
     let delivery: Option<Arc<dyn Delivery>> = match &config.mail.transport {
         MailTransport::Outbox => None,
-        MailTransport::Resend { api_key, api_url } => {
-            Some(Arc::new(ResendDelivery::new(api_key.clone(), api_url)))
-        }
+        MailTransport::Resend { api_key, api_url } => Some(Arc::new(ResendDelivery::new(
+            api_key.clone(),
+            api_url,
+            codex_outbound::default_client(),
+        ))),
         MailTransport::Smtp { .. } => {
             return Err(ConfigError::Invalid {
                 name: "SMTP_URL",

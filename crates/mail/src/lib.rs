@@ -5,7 +5,7 @@
 //! development and the e2e suite can read what was sent), writes a log line
 //! with the subject and a masked address (never the full address or the body), and hands the message to a
 //! [`Delivery`] when one is configured: SMTP (native) or Resend's HTTP API
-//! (reqwest natively, fetch on Workers). With no delivery configured the
+//! (over `codex_outbound`, on both runtimes). With no delivery configured the
 //! outbox is the destination: the local default.
 
 mod outbox;

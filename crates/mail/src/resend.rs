@@ -1,28 +1,30 @@
+use std::sync::Arc;
+use std::time::Duration;
+
 use async_trait::async_trait;
 use codex_config::Secret;
+use codex_outbound::{HttpClient, OutboundRequest};
 use serde_json::json;
 
 use crate::{Delivery, Email, MailError};
 
-/// Resend's HTTP API (`POST {api_url}/emails`), over reqwest natively and
-/// over the Workers fetch API on the edge.
+/// How long Resend gets to accept a message.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Resend's HTTP API (`POST {api_url}/emails`), over the runtime's
+/// [`HttpClient`].
 pub struct ResendDelivery {
     api_key: Secret,
     api_url: String,
-    #[cfg(not(target_arch = "wasm32"))]
-    client: reqwest::Client,
+    http: Arc<dyn HttpClient>,
 }
 
 impl ResendDelivery {
-    pub fn new(api_key: Secret, api_url: &str) -> Self {
+    pub fn new(api_key: Secret, api_url: &str, http: Arc<dyn HttpClient>) -> Self {
         Self {
             api_key,
             api_url: api_url.trim_end_matches('/').to_owned(),
-            #[cfg(not(target_arch = "wasm32"))]
-            client: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(10))
-                .build()
-                .unwrap_or_default(),
+            http,
         }
     }
 
@@ -40,7 +42,6 @@ impl ResendDelivery {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 #[async_trait]
 impl Delivery for ResendDelivery {
     fn name(&self) -> &'static str {
@@ -48,63 +49,23 @@ impl Delivery for ResendDelivery {
     }
 
     async fn deliver(&self, from: &str, email: &Email) -> Result<(), MailError> {
-        let response = self
-            .client
-            .post(format!("{}/emails", self.api_url))
-            .bearer_auth(self.api_key.expose())
+        let request = OutboundRequest::post(format!("{}/emails", self.api_url))
+            .bearer(self.api_key.expose())
             .json(&Self::body(from, email))
-            .send()
+            .map_err(|error| MailError::Delivery(error.to_string()))?
+            .timeout(TIMEOUT);
+        let response = self
+            .http
+            .send(request)
             .await
-            .map_err(|error| MailError::Delivery(error.without_url().to_string()))?;
-        if response.status().is_success() {
+            .map_err(|error| MailError::Delivery(error.to_string()))?;
+        if response.is_success() {
             Ok(())
         } else {
-            Err(MailError::Delivery(format!(
-                "Resend answered {}",
-                response.status()
-            )))
+            // "403 Forbidden", as reqwest's status reads.
+            let status = http::StatusCode::from_u16(response.status)
+                .map_or_else(|_| response.status.to_string(), |status| status.to_string());
+            Err(MailError::Delivery(format!("Resend answered {status}")))
         }
-    }
-}
-
-#[cfg(target_arch = "wasm32")]
-#[async_trait]
-impl Delivery for ResendDelivery {
-    fn name(&self) -> &'static str {
-        "resend"
-    }
-
-    async fn deliver(&self, from: &str, email: &Email) -> Result<(), MailError> {
-        let url = format!("{}/emails", self.api_url);
-        let body = Self::body(from, email).to_string();
-        let authorization = format!("Bearer {}", self.api_key.expose());
-        worker::send::SendFuture::new(async move {
-            let headers = worker::Headers::new();
-            headers
-                .set("authorization", &authorization)
-                .map_err(|e| MailError::Delivery(e.to_string()))?;
-            headers
-                .set("content-type", "application/json")
-                .map_err(|e| MailError::Delivery(e.to_string()))?;
-            let mut init = worker::RequestInit::new();
-            init.with_method(worker::Method::Post)
-                .with_headers(headers)
-                .with_body(Some(body.into()));
-            let request = worker::Request::new_with_init(&url, &init)
-                .map_err(|e| MailError::Delivery(e.to_string()))?;
-            let response = worker::Fetch::Request(request)
-                .send()
-                .await
-                .map_err(|e| MailError::Delivery(e.to_string()))?;
-            if (200..300).contains(&response.status_code()) {
-                Ok(())
-            } else {
-                Err(MailError::Delivery(format!(
-                    "Resend answered {}",
-                    response.status_code()
-                )))
-            }
-        })
-        .await
     }
 }

@@ -8,6 +8,7 @@ use codex_config::Secret;
 use codex_mail::{
     Email, MailError, Mailer, OutboxMailer, ResendDelivery, SmtpDelivery, read_outbox,
 };
+use codex_outbound::default_client;
 use codex_testkit::TestDatabase;
 use codex_testkit::resend::StandIn;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -155,7 +156,7 @@ async fn resend_stand_in(api_key: &str) -> (String, StandIn) {
 async fn resend_delivery_sends_the_api_request_resend_expects() {
     let test = TestDatabase::new().await;
     let (api_url, received) = resend_stand_in("re_live_key").await;
-    let delivery = ResendDelivery::new(Secret::new("re_live_key"), &api_url);
+    let delivery = ResendDelivery::new(Secret::new("re_live_key"), &api_url, default_client());
     let mailer = OutboxMailer::new(
         test.database(),
         "Codex <no-reply@example.com>",
@@ -183,7 +184,7 @@ async fn resend_delivery_sends_the_api_request_resend_expects() {
 async fn a_refused_delivery_is_reported_and_recorded_as_failed() {
     let test = TestDatabase::new().await;
     let (api_url, received) = resend_stand_in("re_live_key").await;
-    let delivery = ResendDelivery::new(Secret::new("re_wrong_key"), &api_url);
+    let delivery = ResendDelivery::new(Secret::new("re_wrong_key"), &api_url, default_client());
     let mailer = OutboxMailer::new(
         test.database(),
         "Codex <no-reply@example.com>",
@@ -196,6 +197,35 @@ async fn a_refused_delivery_is_reported_and_recorded_as_failed() {
     assert!(matches!(error, MailError::Delivery(_)), "{error:?}");
     assert!(!error.to_string().contains("re_wrong_key"), "{error}");
     assert!(received.received_by("fan@example.com").is_empty());
+    let recorded = read_outbox(test.database().as_ref(), "fan@example.com", 1)
+        .await
+        .expect("read");
+    assert_eq!(recorded[0].status, "failed");
+}
+
+#[tokio::test]
+async fn an_unreachable_resend_is_reported_without_the_key_and_recorded_as_failed() {
+    let test = TestDatabase::new().await;
+    // A port that was just free: nothing listens on it any more.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    drop(listener);
+    let delivery = ResendDelivery::new(
+        Secret::new("re_live_key"),
+        &format!("http://{address}"),
+        default_client(),
+    );
+    let mailer = OutboxMailer::new(
+        test.database(),
+        "Codex <no-reply@example.com>",
+        Some(Arc::new(delivery)),
+    );
+    let error = mailer
+        .send(&email("fan@example.com", "Welcome"))
+        .await
+        .expect_err("unreachable");
+    assert!(matches!(error, MailError::Delivery(_)), "{error:?}");
+    assert!(!error.to_string().contains("re_live_key"), "{error}");
     let recorded = read_outbox(test.database().as_ref(), "fan@example.com", 1)
         .await
         .expect("read");

@@ -98,9 +98,11 @@ impl NativePlatform {
         let delivery: Option<Arc<dyn Delivery>> = match &config.mail.transport {
             MailTransport::Outbox => None,
             MailTransport::Smtp { url } => Some(Arc::new(SmtpDelivery::new(url)?)),
-            MailTransport::Resend { api_key, api_url } => {
-                Some(Arc::new(ResendDelivery::new(api_key.clone(), api_url)))
-            }
+            MailTransport::Resend { api_key, api_url } => Some(Arc::new(ResendDelivery::new(
+                api_key.clone(),
+                api_url,
+                codex_outbound::default_client(),
+            ))),
         };
         let database_handle: Arc<dyn Database> = database.clone();
         let mailer = Arc::new(OutboxMailer::new(
