@@ -12,10 +12,13 @@
 //!
 //! Repositories also get what spares them persistence boilerplate:
 //! - [`FromRow`] and `#[derive(FromRow)]` read a struct from a row, and
-//!   [`columns`] gives the matching select list.
+//!   [`columns`] gives the matching select list;
+//! - [`Patch`] carries one field of a partial update: absent, `null`, or a
+//!   value.
 
 mod error;
 mod from_row;
+pub mod patch;
 mod value;
 
 #[cfg(target_arch = "wasm32")]
@@ -30,6 +33,7 @@ use async_trait::async_trait;
 pub use codex_database_derive::FromRow;
 pub use error::DbError;
 pub use from_row::{FromRow, columns};
+pub use patch::Patch;
 pub use value::{FromSqlValue, Row, SqlValue};
 
 #[doc(hidden)]
