@@ -13,12 +13,14 @@
 //! Repositories also get what spares them persistence boilerplate:
 //! - [`FromRow`] and `#[derive(FromRow)]` read a struct from a row, and
 //!   [`columns`] gives the matching select list;
-//! - [`Patch`] carries one field of a partial update: absent, `null`, or a
-//!   value.
+//! - [`Patch`] carries one field of a partial update (absent, `null`, or a
+//!   value) from the request to [`Update`], which builds the `UPDATE` that
+//!   changes exactly the fields sent.
 
 mod error;
 mod from_row;
 pub mod patch;
+pub mod update;
 mod value;
 
 #[cfg(target_arch = "wasm32")]
@@ -34,6 +36,7 @@ pub use codex_database_derive::FromRow;
 pub use error::DbError;
 pub use from_row::{FromRow, columns};
 pub use patch::Patch;
+pub use update::Update;
 pub use value::{FromSqlValue, Row, SqlValue};
 
 #[doc(hidden)]
