@@ -9,8 +9,18 @@
 //!
 //! Both decode rows into the same [`Row`] type and map server errors onto
 //! the same [`DbError`], so a repository behaves identically on both.
+//!
+//! Repositories also get what spares them persistence boilerplate:
+//! - [`FromRow`] and `#[derive(FromRow)]` read a struct from a row, and
+//!   [`columns`] gives the matching select list;
+//! - [`Patch`] carries one field of a partial update (absent, `null`, or a
+//!   value) from the request to [`Update`], which builds the `UPDATE` that
+//!   changes exactly the fields sent.
 
 mod error;
+mod from_row;
+pub mod patch;
+pub mod update;
 mod value;
 
 #[cfg(target_arch = "wasm32")]
@@ -20,8 +30,17 @@ pub mod native;
 
 use async_trait::async_trait;
 
+/// `#[derive(FromRow)]`: see the `codex-database-derive` crate for the
+/// field attributes (`rename`, `json`, `parse`, `default`).
+pub use codex_database_derive::FromRow;
 pub use error::DbError;
+pub use from_row::{FromRow, columns};
+pub use patch::Patch;
+pub use update::Update;
 pub use value::{FromSqlValue, Row, SqlValue};
+
+#[doc(hidden)]
+pub use from_row::private as __private;
 
 /// A PostgreSQL database reachable from this runtime.
 #[async_trait]

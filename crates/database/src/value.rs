@@ -87,15 +87,10 @@ impl Row {
     /// Reads column `name` as `T`. Asking for a column the statement did not
     /// select, or for the wrong type, is a [`DbError::Decode`].
     pub fn get<T: FromSqlValue>(&self, name: &str) -> Result<T, DbError> {
-        let value = self
-            .columns
-            .iter()
-            .find(|(column, _)| column == name)
-            .map(|(_, value)| value)
-            .ok_or_else(|| DbError::Decode {
-                column: name.to_owned(),
-                reason: "not selected by the statement".to_owned(),
-            })?;
+        let value = self.value(name).ok_or_else(|| DbError::Decode {
+            column: name.to_owned(),
+            reason: "not selected by the statement".to_owned(),
+        })?;
         T::from_sql_value(value).map_err(|reason| DbError::Decode {
             column: name.to_owned(),
             reason,
@@ -104,6 +99,14 @@ impl Row {
 
     pub fn columns(&self) -> &[(String, SqlValue)] {
         &self.columns
+    }
+
+    /// The value of column `name`, if the statement selected it.
+    pub(crate) fn value(&self, name: &str) -> Option<&SqlValue> {
+        self.columns
+            .iter()
+            .find(|(column, _)| column == name)
+            .map(|(_, value)| value)
     }
 }
 
