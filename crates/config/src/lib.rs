@@ -1,11 +1,13 @@
 //! Typed configuration shared by both runtimes.
 //!
 //! It is read from a [`Source`]: once at start from the process environment
-//! on the native host; from the wrangler vars and secrets on Workers, where
-//! each request builds its platform from the bindings it arrives with.
+//! on the native host; from the wrangler vars and secrets on Workers, once
+//! per isolate (by its first request).
 //! Every variable is documented in `.env.example`. Secrets are held in
 //! [`Secret`], whose `Debug` never shows the value. A setting that is needed
 //! but missing fails the start with a message naming it.
+
+pub mod services;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -183,6 +185,27 @@ pub struct MailSettings {
     pub transport: MailTransport,
 }
 
+/// Stripe's API (`STRIPE_SECRET_KEY`, `STRIPE_API_URL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentsSettings {
+    pub secret_key: Secret,
+    /// Base URL, default `https://api.stripe.com`.
+    pub api_url: String,
+}
+
+/// RunPod's serverless API (`RUNPOD_API_KEY`, `RUNPOD_ENDPOINT_ID`,
+/// `RUNPOD_AUDIO_ENDPOINT_ID`, `RUNPOD_API_URL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscoderSettings {
+    pub api_key: Secret,
+    /// The GPU endpoint for video.
+    pub endpoint_id: String,
+    /// A CPU endpoint for audio-only jobs; the GPU endpoint otherwise.
+    pub audio_endpoint_id: Option<String>,
+    /// Base URL, default `https://api.runpod.ai`.
+    pub api_url: String,
+}
+
 /// Everything both runtimes need to know about their surroundings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -211,7 +234,30 @@ pub struct Config {
     /// Whether `X-Forwarded-For` and `CF-Connecting-IP` name the client
     /// (`TRUST_PROXY_HEADERS`): true only behind a proxy that sets them.
     pub trust_proxy_headers: bool,
+    /// Stripe, when configured: payments fail with a configuration error
+    /// otherwise.
+    pub payments: Option<PaymentsSettings>,
+    /// RunPod, when configured.
+    pub transcoder: Option<TranscoderSettings>,
+    /// Base URLs of the other services for signed calls between them
+    /// (`{SERVICE}_API_URL`, e.g. `MEDIA_API_URL`), by short name; in
+    /// development and test each defaults to its usual local port.
+    pub service_urls: Vec<(&'static str, String)>,
 }
+
+impl Config {
+    /// The base URL of the service called `name` (e.g. `media`), if known.
+    pub fn service_url(&self, name: &str) -> Option<&str> {
+        self.service_urls
+            .iter()
+            .find(|(service, _)| *service == name)
+            .map(|(_, url)| url.as_str())
+    }
+}
+
+/// The SvelteKit dev server, where e-mailed links land in development and
+/// test when `WEB_APP_URL` is unset.
+pub const DEFAULT_LOCAL_WEB_APP_URL: &str = "http://localhost:5173";
 
 /// Where the auth service is reached when `AUTH_URL` is unset.
 pub const DEFAULT_AUTH_URL: &str = "http://localhost:42069";
@@ -236,10 +282,13 @@ impl Config {
             .or_else(|| source.get("LOG_LEVEL"))
             .unwrap_or_else(|| "info".to_owned());
 
-        let web_app_url = source
-            .get("WEB_APP_URL")
-            .map(|url| origin_of("WEB_APP_URL", &url))
-            .transpose()?;
+        // Outside development and test there is no guessing where the web
+        // app is: links in e-mails must not point at a laptop.
+        let web_app_url = match source.get("WEB_APP_URL") {
+            Some(url) => Some(origin_of("WEB_APP_URL", &url)?),
+            None if environment.is_local() => Some(DEFAULT_LOCAL_WEB_APP_URL.to_owned()),
+            None => None,
+        };
         let auth_url = base_url(source, "AUTH_URL", DEFAULT_AUTH_URL)?;
         let public_assets_url = base_url(source, "PUBLIC_ASSETS_URL", DEFAULT_PUBLIC_ASSETS_URL)?;
         let cookie_domain = source
@@ -297,7 +346,33 @@ impl Config {
             });
         }
 
+        let payments = source.get("STRIPE_SECRET_KEY").map(|key| PaymentsSettings {
+            secret_key: Secret::new(key),
+            api_url: source
+                .get("STRIPE_API_URL")
+                .unwrap_or_else(|| "https://api.stripe.com".to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
+        });
+        let transcoder = transcoder_settings(source)?;
+        let mut service_urls = Vec::new();
+        for entry in services::all() {
+            let url = match source.get(entry.url_variable) {
+                Some(url) => Some(base_url(source, entry.url_variable, &url)?),
+                None if environment.is_local() => {
+                    Some(format!("http://localhost:{}", entry.default_port))
+                }
+                None => None,
+            };
+            if let Some(url) = url {
+                service_urls.push((entry.name, url));
+            }
+        }
+
         Ok(Self {
+            payments,
+            transcoder,
+            service_urls,
             environment,
             log_format,
             log_filter,
@@ -311,6 +386,33 @@ impl Config {
             cookie_domain,
             trust_proxy_headers,
         })
+    }
+}
+
+fn transcoder_settings(source: &impl Source) -> Result<Option<TranscoderSettings>, ConfigError> {
+    match (
+        source.get("RUNPOD_API_KEY"),
+        source.get("RUNPOD_ENDPOINT_ID"),
+    ) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::Missing {
+            name: "RUNPOD_ENDPOINT_ID",
+            why: "RUNPOD_API_KEY is set, so jobs need an endpoint to go to",
+        }),
+        (None, Some(_)) => Err(ConfigError::Missing {
+            name: "RUNPOD_API_KEY",
+            why: "RUNPOD_ENDPOINT_ID is set, so jobs need a key to be sent with",
+        }),
+        (Some(api_key), Some(endpoint_id)) => Ok(Some(TranscoderSettings {
+            api_key: Secret::new(api_key),
+            endpoint_id,
+            audio_endpoint_id: source.get("RUNPOD_AUDIO_ENDPOINT_ID"),
+            api_url: source
+                .get("RUNPOD_API_URL")
+                .unwrap_or_else(|| "https://api.runpod.ai".to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
+        })),
     }
 }
 

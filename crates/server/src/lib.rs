@@ -4,7 +4,6 @@
 
 pub mod local_postgres;
 pub mod local_storage;
-pub mod services;
 pub mod settings;
 
 use std::net::SocketAddr;
@@ -64,6 +63,14 @@ impl NativePlatform {
         // listen on here, unless set explicitly.
         if source.get("AUTH_URL").is_none() {
             config.auth_url = format!("http://localhost:{}", host.port_of("auth"));
+        }
+        // So do the addresses services call each other at.
+        for entry in codex_config::services::all() {
+            if source.get(entry.url_variable).is_none() {
+                let url = format!("http://localhost:{}", host.port_of(entry.name));
+                config.service_urls.retain(|(name, _)| *name != entry.name);
+                config.service_urls.push((entry.name, url));
+            }
         }
         if source.get("PUBLIC_ASSETS_URL").is_none() {
             config.public_assets_url =

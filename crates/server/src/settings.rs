@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use codex_config::{ConfigError, Secret, Source};
 
-use crate::services;
+use codex_config::services;
 
 #[derive(Debug, Clone)]
 pub struct HostSettings {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use codex_server::services;
+use codex_config::services;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -17,6 +17,9 @@ pub struct ServiceEntry {
     pub health_name: &'static str,
     /// The variable that overrides the port natively, e.g. `AUTH_PORT`.
     pub port_variable: &'static str,
+    /// The variable holding the service's base URL for calls from other
+    /// services, e.g. `MEDIA_API_URL` (the auth service's is `AUTH_URL`).
+    pub url_variable: &'static str,
     /// What it serves, in a few words.
     pub summary: &'static str,
 }
@@ -46,12 +49,18 @@ fn parse(text: &'static str) -> Vec<ServiceEntry> {
             // Eight short strings, made once for the life of the process.
             let port_variable: &'static str =
                 Box::leak(format!("{}_PORT", name.to_uppercase()).into_boxed_str());
+            let url_variable: &'static str = if name == "auth" {
+                "AUTH_URL"
+            } else {
+                Box::leak(format!("{}_API_URL", name.to_uppercase()).into_boxed_str())
+            };
             ServiceEntry {
                 name,
                 package,
                 default_port,
                 health_name,
                 port_variable,
+                url_variable,
                 summary,
             }
         })
@@ -78,5 +87,6 @@ mod tests {
             }
         }
         assert_eq!(find("auth").map(|e| e.port_variable), Some("AUTH_PORT"));
+        assert_eq!(find("media").map(|e| e.url_variable), Some("MEDIA_API_URL"));
     }
 }
