@@ -105,8 +105,11 @@ impl Clock for ManualClock {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Sleeping on a manual clock advances it and returns at once.
+    /// Sleeping on a manual clock really waits (so a timeout in a test is
+    /// a real timeout, and an operation racing it gets its chance), then
+    /// moves the clock by the same amount.
     async fn sleep(&self, duration: Duration) {
+        SystemClock.sleep(duration).await;
         self.advance(duration);
     }
 }
@@ -133,7 +136,9 @@ mod tests {
         let start = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
         let clock = ManualClock::new(start);
         assert_eq!(clock.now(), start);
-        clock.sleep(Duration::from_secs(90)).await;
+        clock.advance(Duration::from_secs(90));
         assert_eq!((clock.now() - start).num_seconds(), 90);
+        clock.sleep(Duration::from_millis(20)).await;
+        assert_eq!((clock.now() - start).num_milliseconds(), 90_020);
     }
 }

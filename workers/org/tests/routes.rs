@@ -1,0 +1,257 @@
+//! The organisation service's routes in-process (`TestApp`, with the auth
+//! routes merged in to sign users up): organisations, the team, who may
+//! make or unmake owners, settings and the platform's settings.
+
+use axum::http::StatusCode;
+use codex_org_api::{SERVICE, routes};
+use codex_testkit::{TestApp, TestResponse};
+use serde_json::{Value, json};
+
+async fn app() -> TestApp {
+    TestApp::new(SERVICE, routes().merge(codex_auth_worker::routes())).await
+}
+
+async fn create(app: &TestApp, cookie: &str, slug: &str) -> String {
+    let created = app
+        .post("/api/organizations")
+        .cookie(cookie)
+        .json(&json!({"name": "Night Studio", "slug": slug}))
+        .send()
+        .await;
+    created.assert_status(StatusCode::CREATED);
+    created.json()["data"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
+/// Invites `email` as `role` and accepts the mailed link as `cookie`.
+async fn join(app: &TestApp, org: &str, owner: &str, email: &str, cookie: &str, role: &str) {
+    app.post(&format!("/api/organizations/{org}/invitations"))
+        .cookie(owner)
+        .json(&json!({"email": email, "role": role}))
+        .send()
+        .await
+        .assert_status(StatusCode::CREATED);
+    let mail = codex_mail::read_outbox(app.ctx().database(), email, 1)
+        .await
+        .expect("outbox");
+    let text = &mail.first().expect("an invitation").text;
+    let start = text.find("accept-invite?token=").expect("a link") + "accept-invite?token=".len();
+    let token: String = text[start..].chars().take(43).collect();
+    app.post("/api/organizations/invitations/accept")
+        .cookie(cookie)
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+}
+
+async fn change_role(
+    app: &TestApp,
+    org: &str,
+    cookie: &str,
+    user: &str,
+    role: &str,
+) -> TestResponse {
+    app.patch(&format!("/api/organizations/{org}/members/{user}"))
+        .cookie(cookie)
+        .json(&json!({"role": role}))
+        .send()
+        .await
+}
+
+fn user_id(session: &TestResponse) -> String {
+    session.json()["user"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn organisations_are_created_read_and_deleted_by_their_owner() {
+    let app = app().await;
+    let owner = app.sign_up("owner@example.com", "creator").await;
+    let customer = app.sign_up("customer@example.com", "customer").await;
+    app.post("/api/organizations")
+        .cookie(&customer)
+        .json(&json!({"name": "Nope", "slug": "nope"}))
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let org = create(&app, &owner, "night-studio").await;
+    let check = app
+        .get("/api/organizations/check-slug/night-studio")
+        .cookie(&owner)
+        .send()
+        .await;
+    assert_eq!(check.json()["data"]["available"], false);
+    let public = app
+        .get("/api/organizations/public/night-studio/info")
+        .send()
+        .await;
+    public.assert_status(StatusCode::OK);
+    assert_eq!(public.json()["data"]["name"], "Night Studio");
+    let mine = app
+        .get("/api/organizations/my-organizations")
+        .cookie(&owner)
+        .send()
+        .await;
+    assert_eq!(mine.json()["data"][0]["role"], "owner");
+
+    app.delete(&format!("/api/organizations/{org}"))
+        .cookie(&customer)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    app.delete(&format!("/api/organizations/{org}"))
+        .cookie(&owner)
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    app.get("/api/organizations/public/night-studio/info")
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_admin_can_neither_take_the_organisation_nor_remove_its_owner() {
+    let app = app().await;
+    let owner = app.sign_up("owner@example.com", "creator").await;
+    let admin = app.sign_up("admin@example.com", "creator").await;
+    let org = create(&app, &owner, "guarded-studio").await;
+    join(&app, &org, &owner, "admin@example.com", &admin, "admin").await;
+    let owner_id = user_id(&app.get("/api/auth/get-session").cookie(&owner).send().await);
+    let admin_id = user_id(&app.get("/api/auth/get-session").cookie(&admin).send().await);
+
+    change_role(&app, &org, &admin, &admin_id, "owner")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    change_role(&app, &org, &admin, &owner_id, "member")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    app.delete(&format!("/api/organizations/{org}/members/{owner_id}"))
+        .cookie(&admin)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    app.delete(&format!("/api/organizations/{org}"))
+        .cookie(&admin)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+
+    // The team still has its owner, and the admin is still an admin.
+    let team = app
+        .get(&format!("/api/organizations/{org}/members"))
+        .cookie(&owner)
+        .send()
+        .await;
+    team.assert_status(StatusCode::OK);
+    let roles: Vec<(Value, Value)> = team.json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|member| (member["name"].clone(), member["role"].clone()))
+        .collect();
+    assert!(
+        roles.contains(&(json!("owner"), json!("owner"))),
+        "{roles:?}"
+    );
+    assert!(
+        roles.contains(&(json!("admin"), json!("admin"))),
+        "{roles:?}"
+    );
+
+    // The owner may hand ownership over.
+    change_role(&app, &org, &owner, &admin_id, "owner")
+        .await
+        .assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_removed_member_loses_access_on_the_next_request() {
+    let app = app().await;
+    let owner = app.sign_up("owner@example.com", "creator").await;
+    let member = app.sign_up("member@example.com", "customer").await;
+    let org = create(&app, &owner, "team-studio").await;
+    join(&app, &org, &owner, "member@example.com", &member, "member").await;
+    let member_id = user_id(
+        &app.get("/api/auth/get-session")
+            .cookie(&member)
+            .send()
+            .await,
+    );
+    let members = format!("/api/organizations/{org}/members");
+    app.get(&members)
+        .cookie(&member)
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    app.delete(&format!("{members}/{member_id}"))
+        .cookie(&owner)
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    app.get(&members)
+        .cookie(&member)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn settings_are_checked_and_follow_in_the_public_view() {
+    let app = app().await;
+    let owner = app.sign_up("owner@example.com", "creator").await;
+    let org = create(&app, &owner, "brand-studio").await;
+    let path = format!("/api/organizations/{org}/settings/branding");
+    app.put(&path)
+        .cookie(&owner)
+        .json(&json!({"primaryColorHex": "red"}))
+        .send()
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    let changed = app
+        .put(&path)
+        .cookie(&owner)
+        .json(&json!({"primaryColorHex": "#abcdef"}))
+        .send()
+        .await;
+    changed.assert_status(StatusCode::OK);
+    let public = app
+        .get("/api/organizations/public/brand-studio/info")
+        .send()
+        .await;
+    assert_eq!(public.json()["data"]["brandColors"]["primary"], "#ABCDEF");
+}
+
+#[tokio::test]
+async fn only_the_platform_owner_changes_the_platform_settings() {
+    let app = app().await;
+    let owner = app.sign_up("root@example.com", "platform_owner").await;
+    let creator = app.sign_up("creator@example.com", "creator").await;
+    let read = app.get("/api/platform/settings").send().await;
+    read.assert_status(StatusCode::OK);
+    assert_eq!(read.json()["data"]["enableSignups"], true);
+    app.put("/api/platform/settings")
+        .cookie(&creator)
+        .json(&json!({"enableSignups": false}))
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    app.put("/api/platform/settings")
+        .cookie(&owner)
+        .json(&json!({"enableSignups": false}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let closed = app
+        .post("/api/auth/sign-up/email")
+        .json(&json!({"name": "Late", "email": "late@example.com", "password": "correct horse battery"}))
+        .send()
+        .await;
+    closed.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(closed.json()["code"], "SIGNUPS_DISABLED");
+}
