@@ -33,7 +33,51 @@ use crate::world::World;
 /// A service (or several) running in-process for a test.
 pub struct TestApp {
     world: World,
+    caller: Caller,
+}
+
+/// Calls any application router in-process, without a socket (for an app
+/// built some other way, such as the native host's).
+#[derive(Clone)]
+pub struct Caller {
     router: Router,
+}
+
+impl Caller {
+    pub fn new(router: Router) -> Self {
+        Self { router }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> TestRequest {
+        TestRequest {
+            router: self.router.clone(),
+            method,
+            path: path.to_owned(),
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+            peer: SocketAddr::from(([127, 0, 0, 1], 40000)),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> TestRequest {
+        self.request(Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> TestRequest {
+        self.request(Method::POST, path)
+    }
+
+    pub fn put(&self, path: &str) -> TestRequest {
+        self.request(Method::PUT, path)
+    }
+
+    pub fn patch(&self, path: &str) -> TestRequest {
+        self.request(Method::PATCH, path)
+    }
+
+    pub fn delete(&self, path: &str) -> TestRequest {
+        self.request(Method::DELETE, path)
+    }
 }
 
 /// The configuration the in-process apps run with unless told otherwise.
@@ -68,8 +112,8 @@ impl TestApp {
     /// `routes` over an existing world (for a context with other ports).
     pub fn in_world(world: World, service: Service, routes: Router<AppState>) -> Self {
         let state = AppState::new(service, world.context());
-        let router = codex_http_kit::app(routes, state);
-        Self { world, router }
+        let caller = Caller::new(codex_http_kit::app(routes, state));
+        Self { world, caller }
     }
 
     pub fn ctx(&self) -> &Context {
@@ -88,35 +132,28 @@ impl TestApp {
         &self.world
     }
 
-    pub fn request(&self, method: Method, path: &str) -> TestRequest<'_> {
-        TestRequest {
-            app: self,
-            method,
-            path: path.to_owned(),
-            headers: HeaderMap::new(),
-            body: Vec::new(),
-            peer: SocketAddr::from(([127, 0, 0, 1], 40000)),
-        }
+    pub fn request(&self, method: Method, path: &str) -> TestRequest {
+        self.caller.request(method, path)
     }
 
-    pub fn get(&self, path: &str) -> TestRequest<'_> {
-        self.request(Method::GET, path)
+    pub fn get(&self, path: &str) -> TestRequest {
+        self.caller.get(path)
     }
 
-    pub fn post(&self, path: &str) -> TestRequest<'_> {
-        self.request(Method::POST, path)
+    pub fn post(&self, path: &str) -> TestRequest {
+        self.caller.post(path)
     }
 
-    pub fn put(&self, path: &str) -> TestRequest<'_> {
-        self.request(Method::PUT, path)
+    pub fn put(&self, path: &str) -> TestRequest {
+        self.caller.put(path)
     }
 
-    pub fn patch(&self, path: &str) -> TestRequest<'_> {
-        self.request(Method::PATCH, path)
+    pub fn patch(&self, path: &str) -> TestRequest {
+        self.caller.patch(path)
     }
 
-    pub fn delete(&self, path: &str) -> TestRequest<'_> {
-        self.request(Method::DELETE, path)
+    pub fn delete(&self, path: &str) -> TestRequest {
+        self.caller.delete(path)
     }
 
     /// Creates a verified user with `role` (customer, creator, admin,
@@ -145,8 +182,8 @@ impl TestApp {
 }
 
 /// A request being built.
-pub struct TestRequest<'a> {
-    app: &'a TestApp,
+pub struct TestRequest {
+    router: Router,
     method: Method,
     path: String,
     headers: HeaderMap,
@@ -154,7 +191,7 @@ pub struct TestRequest<'a> {
     peer: SocketAddr,
 }
 
-impl TestRequest<'_> {
+impl TestRequest {
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.insert(
             HeaderName::from_bytes(name.as_bytes()).expect("a header name"),
@@ -192,13 +229,7 @@ impl TestRequest<'_> {
             .expect("a request");
         *request.headers_mut() = self.headers;
         request.extensions_mut().insert(ConnectInfo(self.peer));
-        let response = self
-            .app
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible");
+        let response = self.router.oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let body = axum::body::to_bytes(response.into_body(), 64 << 20)

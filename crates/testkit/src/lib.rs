@@ -12,7 +12,7 @@ pub mod resend;
 pub mod stale_kv;
 pub mod world;
 
-pub use app::{TestApp, TestResponse, test_config};
+pub use app::{Caller, TestApp, TestResponse, test_config};
 
 use std::sync::Arc;
 
