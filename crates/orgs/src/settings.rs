@@ -101,8 +101,6 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// `#RRGGBB`, upper-cased.
-
 fn font(field: &'static str, value: &str) -> Result<String, ApiError> {
     let value = value.trim();
     let ok = !value.is_empty()
