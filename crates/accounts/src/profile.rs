@@ -4,12 +4,12 @@
 //! (and a deletion ends access) on the next one.
 
 use chrono::{DateTime, Utc};
-use codex_database::{Row, Transaction};
+use codex_database::{FromRow, Transaction, columns};
 use codex_errors::ApiError;
 use serde::Serialize;
 
 use crate::session;
-use crate::user::{self, SocialLinks, USER_COLUMNS, User};
+use crate::user::{self, SocialLinks, User};
 use codex_context::Context;
 
 use crate::coded;
@@ -123,7 +123,8 @@ pub async fn update(
                    username = CASE WHEN $3 THEN $4 ELSE u.username END, \
                    bio = CASE WHEN $5 THEN $6 ELSE u.bio END, \
                    social_links = CASE WHEN $7 THEN $8 ELSE u.social_links END \
-                 WHERE u.id = $1 AND u.deleted_at IS NULL RETURNING {USER_COLUMNS}"
+                 WHERE u.id = $1 AND u.deleted_at IS NULL RETURNING {}",
+                columns::<User>("u")
             ),
             &[
                 user_id.into(),
@@ -144,7 +145,7 @@ pub async fn update(
         }
         Err(error) => return Err(error.into()),
     };
-    Ok(User::from_row(&row)?)
+    Ok(row.decode()?)
 }
 
 /// Turns a customer into a creator with the username they chose.
@@ -165,9 +166,15 @@ pub async fn upgrade_to_creator(
             &format!(
                 "UPDATE users u SET role = 'creator', username = $2, bio = COALESCE($3, u.bio), \
                    social_links = COALESCE($4, u.social_links) \
-                 WHERE u.id = $1 AND u.deleted_at IS NULL AND u.role = 'customer' RETURNING {USER_COLUMNS}"
+                 WHERE u.id = $1 AND u.deleted_at IS NULL AND u.role = 'customer' RETURNING {}",
+                columns::<User>("u")
             ),
-            &[user_id.into(), username.into(), bio.into(), links_json(links)?.into()],
+            &[
+                user_id.into(),
+                username.into(),
+                bio.into(),
+                links_json(links)?.into(),
+            ],
         )
         .await;
     let row = match result {
@@ -184,7 +191,7 @@ pub async fn upgrade_to_creator(
         Err(error) => return Err(error.into()),
     };
     tracing::info!(user_id, "user became a creator");
-    Ok(User::from_row(&row)?)
+    Ok(row.decode()?)
 }
 
 /// Sets or clears the profile image.
@@ -194,13 +201,14 @@ pub async fn set_image(ctx: &Context, user_id: &str, url: Option<&str>) -> Resul
         .query_opt(
             &format!(
                 "UPDATE users u SET image = $2, avatar_url = $2 WHERE u.id = $1 AND u.deleted_at IS NULL \
-                 RETURNING {USER_COLUMNS}"
+                 RETURNING {}",
+                columns::<User>("u")
             ),
             &[user_id.into(), url.into()],
         )
         .await?
         .ok_or_else(gone)?;
-    Ok(User::from_row(&row)?)
+    Ok(row.decode()?)
 }
 
 /// Locks the live user's row for the rest of `transaction` (account
@@ -247,7 +255,7 @@ pub async fn delete_in(
 }
 
 /// Which e-mail a user receives. Transactional mail cannot be switched off.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationPreferences {
     pub email_marketing: bool,
@@ -255,16 +263,6 @@ pub struct NotificationPreferences {
     pub email_digest: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-fn preferences_from_row(row: &Row) -> Result<NotificationPreferences, ApiError> {
-    Ok(NotificationPreferences {
-        email_marketing: row.get("email_marketing")?,
-        email_transactional: row.get("email_transactional")?,
-        email_digest: row.get("email_digest")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
-    })
 }
 
 /// The user's preferences, created with the defaults on first read.
@@ -282,13 +280,15 @@ pub async fn notification_preferences(
     let row = ctx
         .database()
         .query_opt(
-            "SELECT email_marketing, email_transactional, email_digest, created_at, updated_at \
-             FROM notification_preferences WHERE user_id = $1",
+            &format!(
+                "SELECT {} FROM notification_preferences WHERE user_id = $1",
+                columns::<NotificationPreferences>("")
+            ),
             &[user_id.into()],
         )
         .await?
         .ok_or_else(gone)?;
-    preferences_from_row(&row)
+    Ok(row.decode()?)
 }
 
 /// Sets the preferences given, leaving the others as they are.
@@ -301,15 +301,18 @@ pub async fn update_notification_preferences(
     let row = ctx
         .database()
         .query_opt(
-            "INSERT INTO notification_preferences AS p (user_id, email_marketing, email_digest) \
-             SELECT id, COALESCE($2, true), COALESCE($3, true) FROM users WHERE id = $1 AND deleted_at IS NULL \
-             ON CONFLICT (user_id) DO UPDATE SET \
-               email_marketing = COALESCE($2, p.email_marketing), \
-               email_digest = COALESCE($3, p.email_digest) \
-             RETURNING email_marketing, email_transactional, email_digest, created_at, updated_at",
+            &format!(
+                "INSERT INTO notification_preferences AS p (user_id, email_marketing, email_digest) \
+                 SELECT id, COALESCE($2, true), COALESCE($3, true) FROM users WHERE id = $1 AND deleted_at IS NULL \
+                 ON CONFLICT (user_id) DO UPDATE SET \
+                   email_marketing = COALESCE($2, p.email_marketing), \
+                   email_digest = COALESCE($3, p.email_digest) \
+                 RETURNING {}",
+                columns::<NotificationPreferences>("p")
+            ),
             &[user_id.into(), email_marketing.into(), email_digest.into()],
         )
         .await?
         .ok_or_else(gone)?;
-    preferences_from_row(&row)
+    Ok(row.decode()?)
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use codex_database::{DbError, Row, SqlValue};
+use codex_database::{DbError, FromRow, SqlValue, columns};
 use codex_errors::ApiError;
 use codex_validation::Page;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::settings::{self, Branding};
 use codex_context::Context;
 
-use crate::membership::{MemberRole, parsed};
+use crate::membership::MemberRole;
 use crate::slug;
 
 pub const MAX_NAME: usize = 255;
@@ -23,7 +23,7 @@ pub const MAX_URL: usize = 2048;
 /// How long a public view stays cached; every change drops it sooner.
 const PUBLIC_TTL: Duration = Duration::from_secs(1800);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Organisation {
     pub id: Uuid,
@@ -34,24 +34,6 @@ pub struct Organisation {
     pub website_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-const COLUMNS: &str =
-    "o.id, o.name, o.slug, o.description, o.logo_url, o.website_url, o.created_at, o.updated_at";
-
-impl Organisation {
-    fn from_row(row: &Row) -> Result<Self, DbError> {
-        Ok(Self {
-            id: row.get("id")?,
-            name: row.get("name")?,
-            slug: row.get("slug")?,
-            description: row.get("description")?,
-            logo_url: row.get("logo_url")?,
-            website_url: row.get("website_url")?,
-            created_at: row.get("created_at")?,
-            updated_at: row.get("updated_at")?,
-        })
-    }
 }
 
 /// What a creator may set on an organisation; `None` leaves a field as it
@@ -146,7 +128,8 @@ pub async fn create(
         .query_opt(
             &format!(
                 "INSERT INTO organizations AS o (name, slug, description, website_url) VALUES ($1, $2, $3, $4) \
-                 RETURNING {COLUMNS}"
+                 RETURNING {}",
+                columns::<Organisation>("o")
             ),
             &[
                 name.into(),
@@ -158,7 +141,7 @@ pub async fn create(
         .await
         .map_err(map_write_error)?
         .ok_or_else(|| ApiError::internal("organisation insert returned no row"))?;
-    let organisation = Organisation::from_row(&row)?;
+    let organisation: Organisation = row.decode()?;
     transaction
         .execute(
             "INSERT INTO organization_memberships (organization_id, user_id, role, status) VALUES ($1, $2, 'owner', 'active')",
@@ -184,13 +167,14 @@ pub async fn get(ctx: &Context, id: Uuid) -> Result<Organisation, ApiError> {
         .database()
         .query_opt(
             &format!(
-                "SELECT {COLUMNS} FROM organizations o WHERE o.id = $1 AND o.deleted_at IS NULL"
+                "SELECT {} FROM organizations o WHERE o.id = $1 AND o.deleted_at IS NULL",
+                columns::<Organisation>("o")
             ),
             &[id.into()],
         )
         .await?
         .ok_or_else(not_found)?;
-    Ok(Organisation::from_row(&row)?)
+    Ok(row.decode()?)
 }
 
 /// A live organisation by slug.
@@ -200,13 +184,14 @@ pub async fn by_slug(ctx: &Context, raw_slug: &str) -> Result<Organisation, ApiE
         .database()
         .query_opt(
             &format!(
-                "SELECT {COLUMNS} FROM organizations o WHERE o.slug = $1 AND o.deleted_at IS NULL"
+                "SELECT {} FROM organizations o WHERE o.slug = $1 AND o.deleted_at IS NULL",
+                columns::<Organisation>("o")
             ),
             &[slug.into()],
         )
         .await?
         .ok_or_else(not_found)?;
-    Ok(Organisation::from_row(&row)?)
+    Ok(row.decode()?)
 }
 
 /// Whether `raw` could be taken now: valid, not reserved, not used by a
@@ -226,13 +211,14 @@ pub async fn slug_available(ctx: &Context, raw: &str) -> Result<bool, ApiError> 
 }
 
 /// An organisation the user is an active member of, with their role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct MyOrganisation {
     pub id: Uuid,
     pub name: String,
     pub slug: String,
     pub logo_url: Option<String>,
+    #[row(parse)]
     pub role: MemberRole,
 }
 
@@ -246,17 +232,10 @@ pub async fn mine(ctx: &Context, user_id: &str) -> Result<Vec<MyOrganisation>, A
             &[user_id.into()],
         )
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(MyOrganisation {
-                id: row.get("id")?,
-                name: row.get("name")?,
-                slug: row.get("slug")?,
-                logo_url: row.get("logo_url")?,
-                role: parsed(row, "role")?,
-            })
-        })
-        .collect()
+    Ok(rows
+        .iter()
+        .map(|row| row.decode())
+        .collect::<Result<_, _>>()?)
 }
 
 /// Applies the changes given; the public views of the old and the new slug
@@ -275,7 +254,8 @@ pub async fn update(
                 "UPDATE organizations o SET name = COALESCE($2, o.name), slug = COALESCE($3, o.slug), \
                    description = CASE WHEN $4 THEN $5 ELSE o.description END, \
                    website_url = CASE WHEN $6 THEN $7 ELSE o.website_url END \
-                 WHERE o.id = $1 AND o.deleted_at IS NULL RETURNING {COLUMNS}"
+                 WHERE o.id = $1 AND o.deleted_at IS NULL RETURNING {}",
+                columns::<Organisation>("o")
             ),
             &[
                 id.into(),
@@ -290,7 +270,7 @@ pub async fn update(
         .await
         .map_err(map_write_error)?
         .ok_or_else(not_found)?;
-    let after = Organisation::from_row(&row)?;
+    let after: Organisation = row.decode()?;
     forget_public(ctx, &before.slug).await;
     forget_public(ctx, &after.slug).await;
     Ok(after)
@@ -345,14 +325,17 @@ pub async fn list(
     let rows = ctx
         .database()
         .query(
-            &format!("SELECT {COLUMNS} FROM organizations o WHERE {filter} ORDER BY {order_by} LIMIT $2 OFFSET $3"),
+            &format!(
+                "SELECT {} FROM organizations o WHERE {filter} ORDER BY {order_by} LIMIT $2 OFFSET $3",
+                columns::<Organisation>("o")
+            ),
             &[pattern.clone(), i64::from(page.limit).into(), page.offset().into()],
         )
         .await?;
     let total = crate::total(ctx, &format!("organizations o WHERE {filter}"), &[pattern]).await?;
     let items = rows
         .iter()
-        .map(Organisation::from_row)
+        .map(|row| row.decode())
         .collect::<Result<_, _>>()?;
     Ok((items, total))
 }

@@ -2,7 +2,7 @@
 //! with the organisation, holding the defaults), and its logo.
 
 use codex_context::{Context, public_files};
-use codex_database::Row;
+use codex_database::{FromRow, columns};
 use codex_errors::ApiError;
 use codex_validation::image::{self, ImageKind};
 use serde::{Deserialize, Serialize};
@@ -40,7 +40,7 @@ pub async fn all(ctx: &Context, organization_id: Uuid) -> Result<AllSettings, Ap
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Branding {
     pub logo_url: Option<String>,
@@ -50,7 +50,11 @@ pub struct Branding {
     pub background_color_hex: Option<String>,
     pub font_body: Option<String>,
     pub font_heading: Option<String>,
+    /// Stored as text.
+    #[row(parse)]
     pub radius_value: f64,
+    /// Stored as text.
+    #[row(parse)]
     pub density_value: f64,
     pub hero_layout: String,
     /// JSON object text: design-token overrides for the light theme.
@@ -100,8 +104,6 @@ where
 {
     Option::<T>::deserialize(deserializer).map(Some)
 }
-
-/// `#RRGGBB`, upper-cased.
 
 fn font(field: &'static str, value: &str) -> Result<String, ApiError> {
     let value = value.trim();
@@ -180,44 +182,19 @@ fn pricing_faq(value: &str) -> Result<String, ApiError> {
     Ok(value.to_owned())
 }
 
-fn branding_from_row(row: &Row) -> Result<Branding, ApiError> {
-    let number = |column: &str| -> Result<f64, ApiError> {
-        let text: String = row.get(column)?;
-        text.parse()
-            .map_err(|_| ApiError::internal(format!("{column} is not a number")))
-    };
-    Ok(Branding {
-        logo_url: row.get("logo_url")?,
-        primary_color_hex: row.get("primary_color_hex")?,
-        secondary_color_hex: row.get("secondary_color_hex")?,
-        accent_color_hex: row.get("accent_color_hex")?,
-        background_color_hex: row.get("background_color_hex")?,
-        font_body: row.get("font_body")?,
-        font_heading: row.get("font_heading")?,
-        radius_value: number("radius_value")?,
-        density_value: number("density_value")?,
-        hero_layout: row.get("hero_layout")?,
-        token_overrides: row.get("token_overrides")?,
-        dark_mode_overrides: row.get("dark_mode_overrides")?,
-        dark_token_overrides: row.get("dark_token_overrides")?,
-        pricing_faq: row.get("pricing_faq")?,
-    })
-}
-
-const BRANDING_COLUMNS: &str = "logo_url, primary_color_hex, secondary_color_hex, accent_color_hex, \
-     background_color_hex, font_body, font_heading, radius_value, density_value, hero_layout, \
-     token_overrides, dark_mode_overrides, dark_token_overrides, pricing_faq";
-
 pub async fn branding(ctx: &Context, organization_id: Uuid) -> Result<Branding, ApiError> {
     let row = ctx
         .database()
         .query_opt(
-            &format!("SELECT {BRANDING_COLUMNS} FROM branding_settings WHERE organization_id = $1"),
+            &format!(
+                "SELECT {} FROM branding_settings WHERE organization_id = $1",
+                columns::<Branding>("")
+            ),
             &[organization_id.into()],
         )
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
-    branding_from_row(&row)
+    Ok(row.decode()?)
 }
 
 fn checked_option(
@@ -303,7 +280,8 @@ pub async fn update_branding(
                    dark_mode_overrides = CASE WHEN $18 THEN $19 ELSE b.dark_mode_overrides END, \
                    dark_token_overrides = CASE WHEN $20 THEN $21 ELSE b.dark_token_overrides END, \
                    pricing_faq = CASE WHEN $22 THEN $23 ELSE b.pricing_faq END \
-                 WHERE b.organization_id = $1 RETURNING {BRANDING_COLUMNS}"
+                 WHERE b.organization_id = $1 RETURNING {}",
+                columns::<Branding>("")
             ),
             &[
                 organization_id.into(),
@@ -334,7 +312,7 @@ pub async fn update_branding(
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
     forget_public_of(ctx, organization_id).await;
-    branding_from_row(&row)
+    Ok(row.decode()?)
 }
 
 /// The largest logo accepted.
@@ -387,7 +365,8 @@ async fn set_logo(
         .query_opt(
             &format!(
                 "UPDATE branding_settings SET logo_url = $2, logo_r2_path = $3 WHERE organization_id = $1 \
-                 RETURNING {BRANDING_COLUMNS}"
+                 RETURNING {}",
+                columns::<Branding>("")
             ),
             &[organization_id.into(), url.into(), key.into()],
         )
@@ -401,7 +380,7 @@ async fn set_logo(
         .await?;
     transaction.commit().await?;
     forget_public_of(ctx, organization_id).await;
-    branding_from_row(&row)
+    Ok(row.decode()?)
 }
 
 async fn forget_public_of(ctx: &Context, organization_id: Uuid) {
@@ -411,7 +390,7 @@ async fn forget_public_of(ctx: &Context, organization_id: Uuid) {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Contact {
     pub platform_name: String,
@@ -442,31 +421,19 @@ pub struct ContactChanges {
     pub tiktok_url: Option<Option<String>>,
 }
 
-const CONTACT_COLUMNS: &str = "platform_name, support_email, contact_url, timezone, twitter_url, youtube_url, instagram_url, tiktok_url";
-
-fn contact_from_row(row: &Row) -> Result<Contact, ApiError> {
-    Ok(Contact {
-        platform_name: row.get("platform_name")?,
-        support_email: row.get("support_email")?,
-        contact_url: row.get("contact_url")?,
-        timezone: row.get("timezone")?,
-        twitter_url: row.get("twitter_url")?,
-        youtube_url: row.get("youtube_url")?,
-        instagram_url: row.get("instagram_url")?,
-        tiktok_url: row.get("tiktok_url")?,
-    })
-}
-
 pub async fn contact(ctx: &Context, organization_id: Uuid) -> Result<Contact, ApiError> {
     let row = ctx
         .database()
         .query_opt(
-            &format!("SELECT {CONTACT_COLUMNS} FROM contact_settings WHERE organization_id = $1"),
+            &format!(
+                "SELECT {} FROM contact_settings WHERE organization_id = $1",
+                columns::<Contact>("")
+            ),
             &[organization_id.into()],
         )
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
-    contact_from_row(&row)
+    Ok(row.decode()?)
 }
 
 fn bounded_text(field: &'static str, value: &str) -> Result<String, ApiError> {
@@ -522,7 +489,8 @@ pub async fn update_contact(
                    youtube_url = CASE WHEN $9 THEN $10 ELSE c.youtube_url END, \
                    instagram_url = CASE WHEN $11 THEN $12 ELSE c.instagram_url END, \
                    tiktok_url = CASE WHEN $13 THEN $14 ELSE c.tiktok_url END \
-                 WHERE c.organization_id = $1 RETURNING {CONTACT_COLUMNS}"
+                 WHERE c.organization_id = $1 RETURNING {}",
+                columns::<Contact>("")
             ),
             &[
                 organization_id.into(),
@@ -543,10 +511,10 @@ pub async fn update_contact(
         )
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
-    contact_from_row(&row)
+    Ok(row.decode()?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Features {
     pub enable_signups: bool,
@@ -562,24 +530,19 @@ pub struct FeatureChanges {
     pub enable_subscriptions: Option<bool>,
 }
 
-fn features_from_row(row: &Row) -> Result<Features, ApiError> {
-    Ok(Features {
-        enable_signups: row.get("enable_signups")?,
-        enable_purchases: row.get("enable_purchases")?,
-        enable_subscriptions: row.get("enable_subscriptions")?,
-    })
-}
-
 pub async fn features(ctx: &Context, organization_id: Uuid) -> Result<Features, ApiError> {
     let row = ctx
         .database()
         .query_opt(
-            "SELECT enable_signups, enable_purchases, enable_subscriptions FROM feature_settings WHERE organization_id = $1",
+            &format!(
+                "SELECT {} FROM feature_settings WHERE organization_id = $1",
+                columns::<Features>("")
+            ),
             &[organization_id.into()],
         )
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
-    features_from_row(&row)
+    Ok(row.decode()?)
 }
 
 pub async fn update_features(
@@ -590,10 +553,13 @@ pub async fn update_features(
     let row = ctx
         .database()
         .query_opt(
-            "UPDATE feature_settings f SET enable_signups = COALESCE($2, f.enable_signups), \
-               enable_purchases = COALESCE($3, f.enable_purchases), \
-               enable_subscriptions = COALESCE($4, f.enable_subscriptions) \
-             WHERE f.organization_id = $1 RETURNING enable_signups, enable_purchases, enable_subscriptions",
+            &format!(
+                "UPDATE feature_settings f SET enable_signups = COALESCE($2, f.enable_signups), \
+                   enable_purchases = COALESCE($3, f.enable_purchases), \
+                   enable_subscriptions = COALESCE($4, f.enable_subscriptions) \
+                 WHERE f.organization_id = $1 RETURNING {}",
+                columns::<Features>("f")
+            ),
             &[
                 organization_id.into(),
                 changes.enable_signups.into(),
@@ -604,7 +570,7 @@ pub async fn update_features(
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
     forget_public_of(ctx, organization_id).await;
-    features_from_row(&row)
+    Ok(row.decode()?)
 }
 
 #[cfg(test)]

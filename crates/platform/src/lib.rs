@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use codex_context::Context;
-use codex_database::Row;
+use codex_database::{FromRow, columns};
 use codex_errors::ApiError;
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +23,7 @@ where
 }
 
 /// The platform's own settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformSettings {
     pub platform_name: String,
@@ -47,22 +47,9 @@ pub struct PlatformChanges {
     pub enable_purchases: Option<bool>,
 }
 
-const PLATFORM_COLUMNS: &str = "platform_name, logo_url, primary_color_hex, support_email, enable_signups, enable_purchases, updated_at";
 const PLATFORM_KEY: &str = "platform:settings";
 /// A safety net only: every change drops the cached copy.
 const CACHE_TTL: Duration = Duration::from_secs(3600);
-
-fn platform_from_row(row: &Row) -> Result<PlatformSettings, ApiError> {
-    Ok(PlatformSettings {
-        platform_name: row.get("platform_name")?,
-        logo_url: row.get("logo_url")?,
-        primary_color_hex: row.get("primary_color_hex")?,
-        support_email: row.get("support_email")?,
-        enable_signups: row.get("enable_signups")?,
-        enable_purchases: row.get("enable_purchases")?,
-        updated_at: row.get("updated_at")?,
-    })
-}
 
 /// The platform settings, cached until they change.
 pub async fn current(ctx: &Context) -> Result<PlatformSettings, ApiError> {
@@ -74,12 +61,15 @@ pub async fn current(ctx: &Context) -> Result<PlatformSettings, ApiError> {
     let row = ctx
         .database()
         .query_opt(
-            &format!("SELECT {PLATFORM_COLUMNS} FROM platform_configuration"),
+            &format!(
+                "SELECT {} FROM platform_configuration",
+                columns::<PlatformSettings>("")
+            ),
             &[],
         )
         .await?
         .ok_or_else(|| ApiError::internal("the platform settings row is missing"))?;
-    let found = platform_from_row(&row)?;
+    let found: PlatformSettings = row.decode()?;
     if let Ok(value) = serde_json::to_string(&found)
         && let Err(error) = ctx.kv().put(PLATFORM_KEY, &value, Some(CACHE_TTL)).await
     {
@@ -125,7 +115,8 @@ pub async fn update(
                    enable_signups = COALESCE($6, p.enable_signups), \
                    enable_purchases = COALESCE($7, p.enable_purchases), \
                    updated_by = $8 \
-                 RETURNING {PLATFORM_COLUMNS}"
+                 RETURNING {}",
+                columns::<PlatformSettings>("p")
             ),
             &[
                 name.into(),
@@ -143,5 +134,5 @@ pub async fn update(
     if let Err(error) = ctx.kv().delete(PLATFORM_KEY).await {
         tracing::error!(%error, "could not drop the cached platform settings");
     }
-    platform_from_row(&row)
+    Ok(row.decode()?)
 }
