@@ -4,9 +4,9 @@
 //! (and a deletion ends access) on the next one.
 
 use chrono::{DateTime, Utc};
-use codex_database::{FromRow, Transaction, columns};
+use codex_database::{FromRow, Patch, Transaction, Update, columns};
 use codex_errors::ApiError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::session;
 use crate::user::{self, SocialLinks, User};
@@ -19,14 +19,44 @@ pub const MAX_USERNAME: usize = 50;
 pub const MAX_BIO: usize = 500;
 pub const MAX_LINK: usize = 500;
 
-/// Changes to a profile; `None` leaves a field as it is. An empty bio or
-/// username clears it.
-#[derive(Debug, Clone, Default)]
+/// Changes to a profile (the body of `PATCH /api/user/profile`). A field
+/// left out is left as it is; `null` clears `username`, `bio` and
+/// `socialLinks`, and so does an empty (or blank) `username` or `bio`, which
+/// is what a form sends for an emptied field. `displayName` cannot be
+/// cleared: `null` or an empty name is refused with a 400 naming it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProfileChanges {
-    pub display_name: Option<String>,
-    pub username: Option<String>,
-    pub bio: Option<String>,
-    pub social_links: Option<SocialLinks>,
+    pub display_name: Patch<String>,
+    pub username: Patch<String>,
+    pub bio: Patch<String>,
+    pub social_links: Patch<SocialLinks>,
+}
+
+/// A field that must keep a value: left out, it is left as it is; sent, it
+/// is checked by the caller; sent as `null`, it is refused with a 400 naming
+/// `field`.
+fn required<T>(field: &'static str, patch: Patch<T>) -> Result<Patch<T>, ApiError> {
+    if patch.is_null() {
+        return Err(ApiError::invalid_fields([(field, "must not be null")]));
+    }
+    Ok(patch)
+}
+
+/// A clearable text field: left out, it is left as it is; `null` clears it,
+/// and so does an empty string (after trimming), which is what a form sends
+/// for a field the user emptied. Other text is checked by `check`, which
+/// may clear the field too by answering `None`.
+fn clearable<T>(
+    patch: Patch<String>,
+    check: impl FnOnce(&str) -> Result<Option<T>, ApiError>,
+) -> Result<Patch<T>, ApiError> {
+    Ok(match patch {
+        Patch::Absent => Patch::Absent,
+        Patch::Null => Patch::Null,
+        Patch::Value(text) if text.trim().is_empty() => Patch::Null,
+        Patch::Value(text) => check(&text)?.map_or(Patch::Null, Patch::Value),
+    })
 }
 
 /// Normal form of a username (trimmed, lower-case); empty means "none".
@@ -70,10 +100,8 @@ fn check_links(links: &SocialLinks) -> Result<SocialLinks, ApiError> {
     })
 }
 
-fn links_json(links: Option<SocialLinks>) -> Result<Option<serde_json::Value>, ApiError> {
-    links
-        .map(|links| serde_json::to_value(links).map_err(ApiError::internal))
-        .transpose()
+fn links_json(links: &SocialLinks) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(check_links(links)?).map_err(ApiError::internal)
 }
 
 fn username_taken() -> ApiError {
@@ -95,50 +123,28 @@ pub async fn get(ctx: &Context, user_id: &str) -> Result<User, ApiError> {
 }
 
 /// Applies `changes` after checking all of them; nothing is written when
-/// one is invalid.
+/// one is invalid, nor when none is sent (the profile is read as it is).
 pub async fn update(
     ctx: &Context,
     user_id: &str,
     changes: ProfileChanges,
 ) -> Result<User, ApiError> {
-    let name = changes
-        .display_name
-        .as_deref()
-        .map(|name| codex_validation::required_text("displayName", name, MAX_NAME))
-        .transpose()?;
-    let username = changes
-        .username
-        .as_deref()
-        .map(check_username)
-        .transpose()?;
-    let bio = changes.bio.as_deref().map(check_bio).transpose()?;
-    let links = changes.social_links.as_ref().map(check_links).transpose()?;
+    let name = required("displayName", changes.display_name)?
+        .try_map(|name| codex_validation::required_text("displayName", &name, MAX_NAME))?;
+    let username = clearable(changes.username, check_username)?;
+    let bio = clearable(changes.bio, check_bio)?;
+    let links = changes.social_links.try_map(|links| links_json(&links))?;
 
-    let result = ctx
-        .database()
-        .query_opt(
-            &format!(
-                "UPDATE users u SET \
-                   name = COALESCE($2, u.name), \
-                   username = CASE WHEN $3 THEN $4 ELSE u.username END, \
-                   bio = CASE WHEN $5 THEN $6 ELSE u.bio END, \
-                   social_links = CASE WHEN $7 THEN $8 ELSE u.social_links END \
-                 WHERE u.id = $1 AND u.deleted_at IS NULL RETURNING {}",
-                columns::<User>("u")
-            ),
-            &[
-                user_id.into(),
-                name.into(),
-                username.is_some().into(),
-                username.flatten().into(),
-                bio.is_some().into(),
-                bio.flatten().into(),
-                links.is_some().into(),
-                links_json(links)?.into(),
-            ],
-        )
-        .await;
-    let row = match result {
+    let (sql, params) = Update::new("users u")
+        .patch("name", name)
+        .patch("username", username)
+        .patch("bio", bio)
+        .patch("social_links", links)
+        .where_eq("u.id", user_id)
+        .where_sql("u.deleted_at IS NULL")
+        .returning_columns::<User>()
+        .build();
+    let row = match ctx.database().query_opt(&sql, &params).await {
         Ok(row) => row.ok_or_else(gone)?,
         Err(error) if error.is_unique_violation("idx_unique_username") => {
             return Err(username_taken());
@@ -159,7 +165,7 @@ pub async fn upgrade_to_creator(
     let username = check_username(username)?
         .ok_or_else(|| ApiError::invalid_fields([("username", "is required")]))?;
     let bio = bio.map(check_bio).transpose()?.flatten();
-    let links = links.map(check_links).transpose()?;
+    let links = links.map(links_json).transpose()?;
     let result = ctx
         .database()
         .query_opt(
@@ -169,12 +175,7 @@ pub async fn upgrade_to_creator(
                  WHERE u.id = $1 AND u.deleted_at IS NULL AND u.role = 'customer' RETURNING {}",
                 columns::<User>("u")
             ),
-            &[
-                user_id.into(),
-                username.into(),
-                bio.into(),
-                links_json(links)?.into(),
-            ],
+            &[user_id.into(), username.into(), bio.into(), links.into()],
         )
         .await;
     let row = match result {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use codex_database::{DbError, FromRow, SqlValue, columns};
+use codex_database::{DbError, FromRow, Patch, SqlValue, Update, columns};
 use codex_errors::ApiError;
 use codex_validation::Page;
 use serde::{Deserialize, Serialize};
@@ -36,21 +36,53 @@ pub struct Organisation {
     pub updated_at: DateTime<Utc>,
 }
 
-/// What a creator may set on an organisation; `None` leaves a field as it
-/// is (on update) or empty (on create).
-#[derive(Debug, Clone, Default)]
+/// What a creator may set on an organisation: the body of `POST` (create)
+/// and `PATCH` (update). A field left out is left as it is on update, and
+/// empty on create. `null` clears `description` and `websiteUrl`, and so
+/// does an empty (or blank) one, which is what a form sends for an emptied
+/// field. `name` and `slug` cannot be cleared: `null` or an empty one is
+/// refused with a 400 naming it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct OrganisationFields {
-    pub name: Option<String>,
-    pub slug: Option<String>,
-    pub description: Option<String>,
-    pub website_url: Option<String>,
+    pub name: Patch<String>,
+    pub slug: Patch<String>,
+    pub description: Patch<String>,
+    pub website_url: Patch<String>,
 }
 
-struct Checked {
-    name: Option<String>,
-    slug: Option<String>,
-    description: Option<Option<String>>,
-    website_url: Option<Option<String>>,
+/// A field that must keep a value: left out, it is left as it is; sent, it
+/// is checked by the caller; sent as `null`, it is refused with a 400 naming
+/// `field`.
+pub(crate) fn required<T>(field: &'static str, patch: Patch<T>) -> Result<Patch<T>, ApiError> {
+    if patch.is_null() {
+        return Err(ApiError::invalid_fields([(field, "must not be null")]));
+    }
+    Ok(patch)
+}
+
+/// A clearable text field: left out, it is left as it is; `null` clears it,
+/// and so does an empty string (after trimming), which is what a form sends
+/// for a field the user emptied. Other text is checked by `check`, which
+/// may clear the field too by answering `None`.
+pub(crate) fn clearable<T>(
+    patch: Patch<String>,
+    check: impl FnOnce(&str) -> Result<Option<T>, ApiError>,
+) -> Result<Patch<T>, ApiError> {
+    Ok(match patch {
+        Patch::Absent => Patch::Absent,
+        Patch::Null => Patch::Null,
+        Patch::Value(text) if text.trim().is_empty() => Patch::Null,
+        Patch::Value(text) => check(&text)?.map_or(Patch::Null, Patch::Value),
+    })
+}
+
+/// The value sent, or a 400 saying `field` is required (on create).
+fn present<T>(field: &'static str, patch: Patch<T>) -> Result<T, ApiError> {
+    patch
+        .into_option()
+        .flatten()
+        .ok_or_else(|| ApiError::invalid_fields([(field, "is required")]))
 }
 
 /// An http(s) URL with a host, or a 400 naming `field`. Empty means none.
@@ -58,34 +90,27 @@ pub fn check_url(field: &'static str, value: &str) -> Result<Option<String>, Api
     codex_validation::http_url(field, value, MAX_URL)
 }
 
-fn check(fields: &OrganisationFields) -> Result<Checked, ApiError> {
-    let name = fields
-        .name
-        .as_deref()
-        .map(|name| codex_validation::required_text("name", name, MAX_NAME))
-        .transpose()?;
-    let slug = fields.slug.as_deref().map(slug::normalise).transpose()?;
-    let description = fields
-        .description
-        .as_deref()
-        .map(|text| {
-            let text = text.trim();
-            if text.chars().count() > MAX_DESCRIPTION {
-                Err(ApiError::invalid_fields([(
-                    "description",
-                    "must be at most 5000 characters",
-                )]))
-            } else {
-                Ok((!text.is_empty()).then(|| text.to_owned()))
-            }
-        })
-        .transpose()?;
-    let website_url = fields
-        .website_url
-        .as_deref()
-        .map(|url| check_url("websiteUrl", url))
-        .transpose()?;
-    Ok(Checked {
+/// The fields checked and in their normal form; `null` is refused for the
+/// required ones, and an emptied optional one is `null`.
+fn check(fields: &OrganisationFields) -> Result<OrganisationFields, ApiError> {
+    let name = required("name", fields.name.clone())?
+        .try_map(|name| codex_validation::required_text("name", &name, MAX_NAME))?;
+    let slug = required("slug", fields.slug.clone())?.try_map(|slug| slug::normalise(&slug))?;
+    let description = clearable(fields.description.clone(), |text| {
+        let text = text.trim();
+        if text.chars().count() > MAX_DESCRIPTION {
+            Err(ApiError::invalid_fields([(
+                "description",
+                "must be at most 5000 characters",
+            )]))
+        } else {
+            Ok(Some(text.to_owned()))
+        }
+    })?;
+    let website_url = clearable(fields.website_url.clone(), |url| {
+        check_url("websiteUrl", url)
+    })?;
+    Ok(OrganisationFields {
         name,
         slug,
         description,
@@ -117,12 +142,8 @@ pub async fn create(
     fields: &OrganisationFields,
 ) -> Result<Organisation, ApiError> {
     let checked = check(fields)?;
-    let name = checked
-        .name
-        .ok_or_else(|| ApiError::invalid_fields([("name", "is required")]))?;
-    let slug = checked
-        .slug
-        .ok_or_else(|| ApiError::invalid_fields([("slug", "is required")]))?;
+    let name = present("name", checked.name)?;
+    let slug = present("slug", checked.slug)?;
     let mut transaction = ctx.database().begin().await?;
     let row = transaction
         .query_opt(
@@ -134,8 +155,8 @@ pub async fn create(
             &[
                 name.into(),
                 slug.into(),
-                checked.description.flatten().into(),
-                checked.website_url.flatten().into(),
+                checked.description.into_option().flatten().into(),
+                checked.website_url.into_option().flatten().into(),
             ],
         )
         .await
@@ -247,26 +268,18 @@ pub async fn update(
 ) -> Result<Organisation, ApiError> {
     let checked = check(fields)?;
     let before = get(ctx, id).await?;
+    let (sql, params) = Update::new("organizations o")
+        .patch("name", checked.name)
+        .patch("slug", checked.slug)
+        .patch("description", checked.description)
+        .patch("website_url", checked.website_url)
+        .where_eq("o.id", id)
+        .where_sql("o.deleted_at IS NULL")
+        .returning_columns::<Organisation>()
+        .build();
     let row = ctx
         .database()
-        .query_opt(
-            &format!(
-                "UPDATE organizations o SET name = COALESCE($2, o.name), slug = COALESCE($3, o.slug), \
-                   description = CASE WHEN $4 THEN $5 ELSE o.description END, \
-                   website_url = CASE WHEN $6 THEN $7 ELSE o.website_url END \
-                 WHERE o.id = $1 AND o.deleted_at IS NULL RETURNING {}",
-                columns::<Organisation>("o")
-            ),
-            &[
-                id.into(),
-                checked.name.into(),
-                checked.slug.into(),
-                checked.description.is_some().into(),
-                checked.description.flatten().into(),
-                checked.website_url.is_some().into(),
-                checked.website_url.flatten().into(),
-            ],
-        )
+        .query_opt(&sql, &params)
         .await
         .map_err(map_write_error)?
         .ok_or_else(not_found)?;

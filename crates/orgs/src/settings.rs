@@ -2,13 +2,13 @@
 //! with the organisation, holding the defaults), and its logo.
 
 use codex_context::{Context, public_files};
-use codex_database::{FromRow, columns};
+use codex_database::{FromRow, Patch, Update, columns};
 use codex_errors::ApiError;
 use codex_validation::image::{self, ImageKind};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::organisation::{self, check_url};
+use crate::organisation::{self, check_url, clearable, required};
 
 pub const HERO_LAYOUTS: &[&str] = &[
     "default",
@@ -67,42 +67,27 @@ pub struct Branding {
     pub pricing_faq: Option<String>,
 }
 
-/// Changes to branding: outer `None` leaves a field, `Some(None)` clears a
-/// nullable one.
+/// Changes to branding (the body of `PUT …/settings/branding`). A field
+/// left out is left as it is. `null` clears an optional field (the colours
+/// other than the primary, the fonts, the overrides and the FAQ), and so
+/// does an empty (or blank) one; `null` for the others is refused with a
+/// 400 naming the field.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct BrandingChanges {
-    pub primary_color_hex: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub secondary_color_hex: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub accent_color_hex: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub background_color_hex: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub font_body: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub font_heading: Option<Option<String>>,
-    pub radius_value: Option<f64>,
-    pub density_value: Option<f64>,
-    pub hero_layout: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub token_overrides: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub dark_mode_overrides: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub dark_token_overrides: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub pricing_faq: Option<Option<String>>,
-}
-
-/// Distinguishes a field sent as `null` (clear it) from one left out.
-fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
+    pub primary_color_hex: Patch<String>,
+    pub secondary_color_hex: Patch<String>,
+    pub accent_color_hex: Patch<String>,
+    pub background_color_hex: Patch<String>,
+    pub font_body: Patch<String>,
+    pub font_heading: Patch<String>,
+    pub radius_value: Patch<f64>,
+    pub density_value: Patch<f64>,
+    pub hero_layout: Patch<String>,
+    pub token_overrides: Patch<String>,
+    pub dark_mode_overrides: Patch<String>,
+    pub dark_token_overrides: Patch<String>,
+    pub pricing_faq: Patch<String>,
 }
 
 fn font(field: &'static str, value: &str) -> Result<String, ApiError> {
@@ -197,15 +182,9 @@ pub async fn branding(ctx: &Context, organization_id: Uuid) -> Result<Branding, 
     Ok(row.decode()?)
 }
 
-fn checked_option(
-    value: Option<Option<String>>,
-    check: impl Fn(&str) -> Result<String, ApiError>,
-) -> Result<(bool, Option<String>), ApiError> {
-    match value {
-        None => Ok((false, None)),
-        Some(None) => Ok((true, None)),
-        Some(Some(value)) => Ok((true, Some(check(&value)?))),
-    }
+/// A colour that may be cleared.
+fn optional_colour(field: &'static str, patch: Patch<String>) -> Result<Patch<String>, ApiError> {
+    clearable(patch, |v| codex_validation::colour(field, v).map(Some))
 }
 
 /// Applies branding changes after checking all of them, and drops the
@@ -215,100 +194,57 @@ pub async fn update_branding(
     organization_id: Uuid,
     changes: BrandingChanges,
 ) -> Result<Branding, ApiError> {
-    let primary = changes
-        .primary_color_hex
-        .as_deref()
-        .map(|v| codex_validation::colour("primaryColorHex", v))
-        .transpose()?;
-    let secondary = checked_option(changes.secondary_color_hex, |v| {
-        codex_validation::colour("secondaryColorHex", v)
+    let primary = required("primaryColorHex", changes.primary_color_hex)?
+        .try_map(|v| codex_validation::colour("primaryColorHex", &v))?;
+    let secondary = optional_colour("secondaryColorHex", changes.secondary_color_hex)?;
+    let accent = optional_colour("accentColorHex", changes.accent_color_hex)?;
+    let background = optional_colour("backgroundColorHex", changes.background_color_hex)?;
+    let body = clearable(changes.font_body, |v| font("fontBody", v).map(Some))?;
+    let heading = clearable(changes.font_heading, |v| font("fontHeading", v).map(Some))?;
+    let radius = required("radiusValue", changes.radius_value)?
+        .try_map(|v| in_range("radiusValue", v, 0.0, 2.0))?;
+    let density = required("densityValue", changes.density_value)?
+        .try_map(|v| in_range("densityValue", v, 0.75, 1.25))?;
+    let layout = required("heroLayout", changes.hero_layout)?.try_map(|layout| {
+        if HERO_LAYOUTS.contains(&layout.as_str()) {
+            Ok(layout)
+        } else {
+            Err(ApiError::invalid_fields([(
+                "heroLayout",
+                "is not a known layout",
+            )]))
+        }
     })?;
-    let accent = checked_option(changes.accent_color_hex, |v| {
-        codex_validation::colour("accentColorHex", v)
+    let tokens = clearable(changes.token_overrides, |v| {
+        json_object("tokenOverrides", v).map(Some)
     })?;
-    let background = checked_option(changes.background_color_hex, |v| {
-        codex_validation::colour("backgroundColorHex", v)
+    let dark = clearable(changes.dark_mode_overrides, |v| {
+        json_object("darkModeOverrides", v).map(Some)
     })?;
-    let body = checked_option(changes.font_body, |v| font("fontBody", v))?;
-    let heading = checked_option(changes.font_heading, |v| font("fontHeading", v))?;
-    let radius = changes
-        .radius_value
-        .map(|v| in_range("radiusValue", v, 0.0, 2.0))
-        .transpose()?;
-    let density = changes
-        .density_value
-        .map(|v| in_range("densityValue", v, 0.75, 1.25))
-        .transpose()?;
-    let layout = changes
-        .hero_layout
-        .map(|layout| {
-            if HERO_LAYOUTS.contains(&layout.as_str()) {
-                Ok(layout)
-            } else {
-                Err(ApiError::invalid_fields([(
-                    "heroLayout",
-                    "is not a known layout",
-                )]))
-            }
-        })
-        .transpose()?;
-    let tokens = checked_option(changes.token_overrides, |v| {
-        json_object("tokenOverrides", v)
+    let dark_tokens = clearable(changes.dark_token_overrides, |v| {
+        json_object("darkTokenOverrides", v).map(Some)
     })?;
-    let dark = checked_option(changes.dark_mode_overrides, |v| {
-        json_object("darkModeOverrides", v)
-    })?;
-    let dark_tokens = checked_option(changes.dark_token_overrides, |v| {
-        json_object("darkTokenOverrides", v)
-    })?;
-    let faq = checked_option(changes.pricing_faq, pricing_faq)?;
+    let faq = clearable(changes.pricing_faq, |v| pricing_faq(v).map(Some))?;
+    let (sql, params) = Update::new("branding_settings b")
+        .patch("primary_color_hex", primary)
+        .patch("secondary_color_hex", secondary)
+        .patch("accent_color_hex", accent)
+        .patch("background_color_hex", background)
+        .patch("font_body", body)
+        .patch("font_heading", heading)
+        .patch("radius_value", radius)
+        .patch("density_value", density)
+        .patch("hero_layout", layout)
+        .patch("token_overrides", tokens)
+        .patch("dark_mode_overrides", dark)
+        .patch("dark_token_overrides", dark_tokens)
+        .patch("pricing_faq", faq)
+        .where_eq("b.organization_id", organization_id)
+        .returning_columns::<Branding>()
+        .build();
     let row = ctx
         .database()
-        .query_opt(
-            &format!(
-                "UPDATE branding_settings b SET \
-                   primary_color_hex = COALESCE($2, b.primary_color_hex), \
-                   secondary_color_hex = CASE WHEN $3 THEN $4 ELSE b.secondary_color_hex END, \
-                   accent_color_hex = CASE WHEN $5 THEN $6 ELSE b.accent_color_hex END, \
-                   background_color_hex = CASE WHEN $7 THEN $8 ELSE b.background_color_hex END, \
-                   font_body = CASE WHEN $9 THEN $10 ELSE b.font_body END, \
-                   font_heading = CASE WHEN $11 THEN $12 ELSE b.font_heading END, \
-                   radius_value = COALESCE($13, b.radius_value), \
-                   density_value = COALESCE($14, b.density_value), \
-                   hero_layout = COALESCE($15, b.hero_layout), \
-                   token_overrides = CASE WHEN $16 THEN $17 ELSE b.token_overrides END, \
-                   dark_mode_overrides = CASE WHEN $18 THEN $19 ELSE b.dark_mode_overrides END, \
-                   dark_token_overrides = CASE WHEN $20 THEN $21 ELSE b.dark_token_overrides END, \
-                   pricing_faq = CASE WHEN $22 THEN $23 ELSE b.pricing_faq END \
-                 WHERE b.organization_id = $1 RETURNING {}",
-                columns::<Branding>("")
-            ),
-            &[
-                organization_id.into(),
-                primary.into(),
-                secondary.0.into(),
-                secondary.1.into(),
-                accent.0.into(),
-                accent.1.into(),
-                background.0.into(),
-                background.1.into(),
-                body.0.into(),
-                body.1.into(),
-                heading.0.into(),
-                heading.1.into(),
-                radius.into(),
-                density.into(),
-                layout.into(),
-                tokens.0.into(),
-                tokens.1.into(),
-                dark.0.into(),
-                dark.1.into(),
-                dark_tokens.0.into(),
-                dark_tokens.1.into(),
-                faq.0.into(),
-                faq.1.into(),
-            ],
-        )
+        .query_opt(&sql, &params)
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
     forget_public_of(ctx, organization_id).await;
@@ -403,22 +339,21 @@ pub struct Contact {
     pub tiktok_url: Option<String>,
 }
 
+/// Changes to contact settings (the body of `PUT …/settings/contact`). A
+/// field left out is left as it is. `null` clears a URL, and so does an
+/// empty (or blank) one; `null` for the others is refused with a 400 naming
+/// the field.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct ContactChanges {
-    pub platform_name: Option<String>,
-    pub support_email: Option<String>,
-    pub timezone: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub contact_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub twitter_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub youtube_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub instagram_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub tiktok_url: Option<Option<String>>,
+    pub platform_name: Patch<String>,
+    pub support_email: Patch<String>,
+    pub timezone: Patch<String>,
+    pub contact_url: Patch<String>,
+    pub twitter_url: Patch<String>,
+    pub youtube_url: Patch<String>,
+    pub instagram_url: Patch<String>,
+    pub tiktok_url: Patch<String>,
 }
 
 pub async fn contact(ctx: &Context, organization_id: Uuid) -> Result<Contact, ApiError> {
@@ -436,19 +371,12 @@ pub async fn contact(ctx: &Context, organization_id: Uuid) -> Result<Contact, Ap
     Ok(row.decode()?)
 }
 
-fn bounded_text(field: &'static str, value: &str) -> Result<String, ApiError> {
-    codex_validation::required_text(field, value, 100)
+fn bounded_text(field: &'static str, patch: Patch<String>) -> Result<Patch<String>, ApiError> {
+    required(field, patch)?.try_map(|v| codex_validation::required_text(field, &v, 100))
 }
 
-fn url_option(
-    field: &'static str,
-    value: Option<Option<String>>,
-) -> Result<(bool, Option<String>), ApiError> {
-    match value {
-        None => Ok((false, None)),
-        Some(None) => Ok((true, None)),
-        Some(Some(value)) => Ok((true, check_url(field, &value)?)),
-    }
+fn url(field: &'static str, patch: Patch<String>) -> Result<Patch<String>, ApiError> {
+    clearable(patch, |v| check_url(field, v))
 }
 
 pub async fn update_contact(
@@ -456,59 +384,30 @@ pub async fn update_contact(
     organization_id: Uuid,
     changes: ContactChanges,
 ) -> Result<Contact, ApiError> {
-    let name = changes
-        .platform_name
-        .as_deref()
-        .map(|v| bounded_text("platformName", v))
-        .transpose()?;
-    let support = changes
-        .support_email
-        .as_deref()
-        .map(|v| codex_validation::email_address("supportEmail", v))
-        .transpose()?;
-    let timezone = changes
-        .timezone
-        .as_deref()
-        .map(|v| bounded_text("timezone", v))
-        .transpose()?;
-    let contact_url = url_option("contactUrl", changes.contact_url)?;
-    let twitter = url_option("twitterUrl", changes.twitter_url)?;
-    let youtube = url_option("youtubeUrl", changes.youtube_url)?;
-    let instagram = url_option("instagramUrl", changes.instagram_url)?;
-    let tiktok = url_option("tiktokUrl", changes.tiktok_url)?;
+    let name = bounded_text("platformName", changes.platform_name)?;
+    let support = required("supportEmail", changes.support_email)?
+        .try_map(|v| codex_validation::email_address("supportEmail", &v))?;
+    let timezone = bounded_text("timezone", changes.timezone)?;
+    let contact_url = url("contactUrl", changes.contact_url)?;
+    let twitter = url("twitterUrl", changes.twitter_url)?;
+    let youtube = url("youtubeUrl", changes.youtube_url)?;
+    let instagram = url("instagramUrl", changes.instagram_url)?;
+    let tiktok = url("tiktokUrl", changes.tiktok_url)?;
+    let (sql, params) = Update::new("contact_settings c")
+        .patch("platform_name", name)
+        .patch("support_email", support)
+        .patch("timezone", timezone)
+        .patch("contact_url", contact_url)
+        .patch("twitter_url", twitter)
+        .patch("youtube_url", youtube)
+        .patch("instagram_url", instagram)
+        .patch("tiktok_url", tiktok)
+        .where_eq("c.organization_id", organization_id)
+        .returning_columns::<Contact>()
+        .build();
     let row = ctx
         .database()
-        .query_opt(
-            &format!(
-                "UPDATE contact_settings c SET \
-                   platform_name = COALESCE($2, c.platform_name), \
-                   support_email = COALESCE($3, c.support_email), \
-                   timezone = COALESCE($4, c.timezone), \
-                   contact_url = CASE WHEN $5 THEN $6 ELSE c.contact_url END, \
-                   twitter_url = CASE WHEN $7 THEN $8 ELSE c.twitter_url END, \
-                   youtube_url = CASE WHEN $9 THEN $10 ELSE c.youtube_url END, \
-                   instagram_url = CASE WHEN $11 THEN $12 ELSE c.instagram_url END, \
-                   tiktok_url = CASE WHEN $13 THEN $14 ELSE c.tiktok_url END \
-                 WHERE c.organization_id = $1 RETURNING {}",
-                columns::<Contact>("")
-            ),
-            &[
-                organization_id.into(),
-                name.into(),
-                support.into(),
-                timezone.into(),
-                contact_url.0.into(),
-                contact_url.1.into(),
-                twitter.0.into(),
-                twitter.1.into(),
-                youtube.0.into(),
-                youtube.1.into(),
-                instagram.0.into(),
-                instagram.1.into(),
-                tiktok.0.into(),
-                tiktok.1.into(),
-            ],
-        )
+        .query_opt(&sql, &params)
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
     Ok(row.decode()?)
@@ -522,12 +421,14 @@ pub struct Features {
     pub enable_subscriptions: bool,
 }
 
+/// Changes to features (the body of `PUT …/settings/features`). A switch
+/// left out is left as it is; `null` is refused.
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct FeatureChanges {
-    pub enable_signups: Option<bool>,
-    pub enable_purchases: Option<bool>,
-    pub enable_subscriptions: Option<bool>,
+    pub enable_signups: Patch<bool>,
+    pub enable_purchases: Patch<bool>,
+    pub enable_subscriptions: Patch<bool>,
 }
 
 pub async fn features(ctx: &Context, organization_id: Uuid) -> Result<Features, ApiError> {
@@ -550,23 +451,25 @@ pub async fn update_features(
     organization_id: Uuid,
     changes: FeatureChanges,
 ) -> Result<Features, ApiError> {
+    let (sql, params) = Update::new("feature_settings f")
+        .patch(
+            "enable_signups",
+            required("enableSignups", changes.enable_signups)?,
+        )
+        .patch(
+            "enable_purchases",
+            required("enablePurchases", changes.enable_purchases)?,
+        )
+        .patch(
+            "enable_subscriptions",
+            required("enableSubscriptions", changes.enable_subscriptions)?,
+        )
+        .where_eq("f.organization_id", organization_id)
+        .returning_columns::<Features>()
+        .build();
     let row = ctx
         .database()
-        .query_opt(
-            &format!(
-                "UPDATE feature_settings f SET enable_signups = COALESCE($2, f.enable_signups), \
-                   enable_purchases = COALESCE($3, f.enable_purchases), \
-                   enable_subscriptions = COALESCE($4, f.enable_subscriptions) \
-                 WHERE f.organization_id = $1 RETURNING {}",
-                columns::<Features>("f")
-            ),
-            &[
-                organization_id.into(),
-                changes.enable_signups.into(),
-                changes.enable_purchases.into(),
-                changes.enable_subscriptions.into(),
-            ],
-        )
+        .query_opt(&sql, &params)
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
     forget_public_of(ctx, organization_id).await;

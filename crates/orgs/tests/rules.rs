@@ -3,6 +3,7 @@
 //! re-inviting a removed member), the last-owner guard, and the public view
 //! following every change.
 
+use codex_database::Patch;
 use codex_mail::read_outbox;
 use codex_orgs::members::{self, Invitee};
 use codex_orgs::membership::MemberRole;
@@ -33,8 +34,8 @@ impl Helpers for World {
 
     async fn organisation(&self, owner: &str, slug: &str) -> Uuid {
         let fields = OrganisationFields {
-            name: Some("Studio".to_owned()),
-            slug: Some(slug.to_owned()),
+            name: Patch::Value("Studio".to_owned()),
+            slug: Patch::Value(slug.to_owned()),
             ..OrganisationFields::default()
         };
         organisation::create(self.ctx(), owner, &fields)
@@ -234,7 +235,7 @@ async fn the_public_view_follows_every_change() {
         world.ctx(),
         organisation,
         BrandingChanges {
-            primary_color_hex: Some("#abcdef".to_owned()),
+            primary_color_hex: Patch::Value("#abcdef".to_owned()),
             ..BrandingChanges::default()
         },
     )
@@ -246,8 +247,8 @@ async fn the_public_view_follows_every_change() {
     assert_eq!(changed.info.brand_colors.primary, "#ABCDEF");
 
     let renamed = OrganisationFields {
-        slug: Some("after".to_owned()),
-        name: Some("Renamed".to_owned()),
+        slug: Patch::Value("after".to_owned()),
+        name: Patch::Value("Renamed".to_owned()),
         ..OrganisationFields::default()
     };
     organisation::update(world.ctx(), organisation, &renamed)

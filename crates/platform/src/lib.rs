@@ -10,17 +10,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use codex_context::Context;
-use codex_database::{FromRow, columns};
+use codex_database::{FromRow, Patch, Update, columns};
 use codex_errors::ApiError;
 use serde::{Deserialize, Serialize};
-
-fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
 
 /// The platform's own settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
@@ -35,18 +27,28 @@ pub struct PlatformSettings {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Changes to the platform settings (the body of `PUT
+/// /api/platform/settings`). A field left out is left as it is. `null`
+/// clears `logoUrl`, and so does an empty one (forms send an emptied field
+/// as `""`); `null` for any other field is refused with a 400 naming it.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct PlatformChanges {
-    pub platform_name: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub logo_url: Option<Option<String>>,
-    pub primary_color_hex: Option<String>,
-    pub support_email: Option<String>,
-    pub enable_signups: Option<bool>,
-    pub enable_purchases: Option<bool>,
+    pub platform_name: Patch<String>,
+    pub logo_url: Patch<String>,
+    pub primary_color_hex: Patch<String>,
+    pub support_email: Patch<String>,
+    pub enable_signups: Patch<bool>,
+    pub enable_purchases: Patch<bool>,
 }
 
+/// A field that cannot be cleared: `null` is refused with a 400 naming it.
+fn required<T>(field: &'static str, patch: Patch<T>) -> Result<Patch<T>, ApiError> {
+    if patch.is_null() {
+        return Err(ApiError::invalid_fields([(field, "must not be null")]));
+    }
+    Ok(patch)
+}
 const PLATFORM_KEY: &str = "platform:settings";
 /// A safety net only: every change drops the cached copy.
 const CACHE_TTL: Duration = Duration::from_secs(3600);
@@ -83,52 +85,38 @@ pub async fn update(
     changed_by: &str,
     changes: PlatformChanges,
 ) -> Result<PlatformSettings, ApiError> {
-    let name = changes
-        .platform_name
-        .as_deref()
-        .map(|v| codex_validation::required_text("platformName", v, 100))
-        .transpose()?;
+    let name = required("platformName", changes.platform_name)?
+        .try_map(|v| codex_validation::required_text("platformName", &v, 100))?;
+    // An empty URL is none: `http_url` answers `None` for it.
     let logo = match changes.logo_url {
-        None => (false, None),
-        Some(None) => (true, None),
-        Some(Some(url)) => (true, codex_validation::http_url("logoUrl", &url, 2048)?),
+        Patch::Value(url) => {
+            codex_validation::http_url("logoUrl", &url, 2048)?.map_or(Patch::Null, Patch::Value)
+        }
+        other => other,
     };
-    let primary = changes
-        .primary_color_hex
-        .as_deref()
-        .map(|v| codex_validation::colour("primaryColorHex", v))
-        .transpose()?;
-    let support = changes
-        .support_email
-        .as_deref()
-        .map(|v| codex_validation::email_address("supportEmail", v))
-        .transpose()?;
+    let primary = required("primaryColorHex", changes.primary_color_hex)?
+        .try_map(|v| codex_validation::colour("primaryColorHex", &v))?;
+    let support = required("supportEmail", changes.support_email)?
+        .try_map(|v| codex_validation::email_address("supportEmail", &v))?;
+    let (sql, params) = Update::new("platform_configuration p")
+        .patch("platform_name", name)
+        .patch("logo_url", logo)
+        .patch("primary_color_hex", primary)
+        .patch("support_email", support)
+        .patch(
+            "enable_signups",
+            required("enableSignups", changes.enable_signups)?,
+        )
+        .patch(
+            "enable_purchases",
+            required("enablePurchases", changes.enable_purchases)?,
+        )
+        .set("updated_by", changed_by)
+        .returning_columns::<PlatformSettings>()
+        .build();
     let row = ctx
         .database()
-        .query_opt(
-            &format!(
-                "UPDATE platform_configuration p SET \
-                   platform_name = COALESCE($1, p.platform_name), \
-                   logo_url = CASE WHEN $2 THEN $3 ELSE p.logo_url END, \
-                   primary_color_hex = COALESCE($4, p.primary_color_hex), \
-                   support_email = COALESCE($5, p.support_email), \
-                   enable_signups = COALESCE($6, p.enable_signups), \
-                   enable_purchases = COALESCE($7, p.enable_purchases), \
-                   updated_by = $8 \
-                 RETURNING {}",
-                columns::<PlatformSettings>("p")
-            ),
-            &[
-                name.into(),
-                logo.0.into(),
-                logo.1.into(),
-                primary.into(),
-                support.into(),
-                changes.enable_signups.into(),
-                changes.enable_purchases.into(),
-                changed_by.into(),
-            ],
-        )
+        .query_opt(&sql, &params)
         .await?
         .ok_or_else(|| ApiError::internal("the platform settings row is missing"))?;
     if let Err(error) = ctx.kv().delete(PLATFORM_KEY).await {
