@@ -13,8 +13,9 @@ use serde_json::json;
 
 use crate::email_token::{self, Purpose};
 use crate::session::{self, ClientInfo, SessionRecord};
-use crate::user::{self, USER_COLUMNS, User};
+use crate::user::{self, User};
 use codex_context::{Context, new_id};
+use codex_database::columns;
 
 use crate::{coded, messages};
 
@@ -157,9 +158,14 @@ pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<User, ApiError> {
     let inserted = transaction
         .query_opt(
             &format!(
-                "INSERT INTO users AS u (id, name, email) VALUES ($1, $2, $3) RETURNING {USER_COLUMNS}"
+                "INSERT INTO users AS u (id, name, email) VALUES ($1, $2, $3) RETURNING {}",
+                columns::<User>("u")
             ),
-            &[user_id.as_str().into(), name.into(), address.as_str().into()],
+            &[
+                user_id.as_str().into(),
+                name.into(),
+                address.as_str().into(),
+            ],
         )
         .await;
     let row = match inserted {
@@ -185,7 +191,7 @@ pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<User, ApiError> {
         )
         .await?;
     transaction.commit().await?;
-    let user = User::from_row(&row)?;
+    let user = row.decode::<User>()?;
     tracing::info!(user_id = %user.id, "account created");
     send_verification_to(ctx, links, &user, callback.as_deref()).await;
     Ok(user)
@@ -298,13 +304,14 @@ pub async fn verify_email(ctx: &Context, token: &str) -> Result<User, ApiError> 
         .query_opt(
             &format!(
                 "UPDATE users u SET email_verified = true WHERE u.id = $1 AND u.deleted_at IS NULL \
-                 RETURNING {USER_COLUMNS}"
+                 RETURNING {}",
+                columns::<User>("u")
             ),
             &[user_id.as_str().into()],
         )
         .await?
         .ok_or_else(invalid_token)?;
-    let user = User::from_row(&row)?;
+    let user = row.decode::<User>()?;
     email_token::withdraw_all(ctx, Purpose::EmailVerification, &user.id).await?;
     if !was_verified
         && let Err(error) = ctx
@@ -414,7 +421,8 @@ async fn replace_password(
         .query_opt(
             &format!(
                 "UPDATE users u SET email_verified = email_verified OR $2 \
-                 WHERE u.id = $1 AND u.deleted_at IS NULL RETURNING {USER_COLUMNS}"
+                 WHERE u.id = $1 AND u.deleted_at IS NULL RETURNING {}",
+                columns::<User>("u")
             ),
             &[user_id.into(), mark_verified.into()],
         )
@@ -430,7 +438,7 @@ async fn replace_password(
         .await?;
     session::delete_all_in(transaction.as_mut(), user_id).await?;
     transaction.commit().await?;
-    Ok(User::from_row(&row)?)
+    Ok(row.decode::<User>()?)
 }
 
 /// Development and test only (the test routes): marks the account with

@@ -4,12 +4,12 @@
 //! (and a deletion ends access) on the next one.
 
 use chrono::{DateTime, Utc};
-use codex_database::{Row, Transaction};
+use codex_database::{FromRow, Patch, Transaction, Update, columns};
 use codex_errors::ApiError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::session;
-use crate::user::{self, SocialLinks, USER_COLUMNS, User};
+use crate::user::{self, SocialLinks, User};
 use codex_context::Context;
 
 use crate::coded;
@@ -19,14 +19,18 @@ pub const MAX_USERNAME: usize = 50;
 pub const MAX_BIO: usize = 500;
 pub const MAX_LINK: usize = 500;
 
-/// Changes to a profile; `None` leaves a field as it is. An empty bio or
-/// username clears it.
-#[derive(Debug, Clone, Default)]
+/// Changes to a profile (the body of `PATCH /api/user/profile`). A field
+/// left out is left as it is; `null` clears `username`, `bio` and
+/// `socialLinks`, and so does an empty (or blank) `username` or `bio`, which
+/// is what a form sends for an emptied field. `displayName` cannot be
+/// cleared: `null` or an empty name is refused with a 400 naming it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProfileChanges {
-    pub display_name: Option<String>,
-    pub username: Option<String>,
-    pub bio: Option<String>,
-    pub social_links: Option<SocialLinks>,
+    pub display_name: Patch<String>,
+    pub username: Patch<String>,
+    pub bio: Patch<String>,
+    pub social_links: Patch<SocialLinks>,
 }
 
 /// Normal form of a username (trimmed, lower-case); empty means "none".
@@ -70,10 +74,8 @@ fn check_links(links: &SocialLinks) -> Result<SocialLinks, ApiError> {
     })
 }
 
-fn links_json(links: Option<SocialLinks>) -> Result<Option<serde_json::Value>, ApiError> {
-    links
-        .map(|links| serde_json::to_value(links).map_err(ApiError::internal))
-        .transpose()
+fn links_json(links: &SocialLinks) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(check_links(links)?).map_err(ApiError::internal)
 }
 
 fn username_taken() -> ApiError {
@@ -95,7 +97,7 @@ pub async fn get(ctx: &Context, user_id: &str) -> Result<User, ApiError> {
 }
 
 /// Applies `changes` after checking all of them; nothing is written when
-/// one is invalid.
+/// one is invalid, nor when none is sent (the profile is read as it is).
 pub async fn update(
     ctx: &Context,
     user_id: &str,
@@ -103,48 +105,29 @@ pub async fn update(
 ) -> Result<User, ApiError> {
     let name = changes
         .display_name
-        .as_deref()
-        .map(|name| codex_validation::required_text("displayName", name, MAX_NAME))
-        .transpose()?;
-    let username = changes
-        .username
-        .as_deref()
-        .map(check_username)
-        .transpose()?;
-    let bio = changes.bio.as_deref().map(check_bio).transpose()?;
-    let links = changes.social_links.as_ref().map(check_links).transpose()?;
+        .required("displayName")?
+        .try_map(|name| codex_validation::required_text("displayName", &name, MAX_NAME))?;
+    let username = changes.username.clearable(check_username)?;
+    let bio = changes.bio.clearable(check_bio)?;
+    let links = changes.social_links.try_map(|links| links_json(&links))?;
 
-    let result = ctx
-        .database()
-        .query_opt(
-            &format!(
-                "UPDATE users u SET \
-                   name = COALESCE($2, u.name), \
-                   username = CASE WHEN $3 THEN $4 ELSE u.username END, \
-                   bio = CASE WHEN $5 THEN $6 ELSE u.bio END, \
-                   social_links = CASE WHEN $7 THEN $8 ELSE u.social_links END \
-                 WHERE u.id = $1 AND u.deleted_at IS NULL RETURNING {USER_COLUMNS}"
-            ),
-            &[
-                user_id.into(),
-                name.into(),
-                username.is_some().into(),
-                username.flatten().into(),
-                bio.is_some().into(),
-                bio.flatten().into(),
-                links.is_some().into(),
-                links_json(links)?.into(),
-            ],
-        )
-        .await;
-    let row = match result {
+    let (sql, params) = Update::new("users u")
+        .patch("name", name)
+        .patch("username", username)
+        .patch("bio", bio)
+        .patch("social_links", links)
+        .where_eq("u.id", user_id)
+        .where_sql("u.deleted_at IS NULL")
+        .returning_columns::<User>()
+        .build();
+    let row = match ctx.database().query_opt(&sql, &params).await {
         Ok(row) => row.ok_or_else(gone)?,
         Err(error) if error.is_unique_violation("idx_unique_username") => {
             return Err(username_taken());
         }
         Err(error) => return Err(error.into()),
     };
-    Ok(User::from_row(&row)?)
+    Ok(row.decode()?)
 }
 
 /// Turns a customer into a creator with the username they chose.
@@ -158,16 +141,17 @@ pub async fn upgrade_to_creator(
     let username = check_username(username)?
         .ok_or_else(|| ApiError::invalid_fields([("username", "is required")]))?;
     let bio = bio.map(check_bio).transpose()?.flatten();
-    let links = links.map(check_links).transpose()?;
+    let links = links.map(links_json).transpose()?;
     let result = ctx
         .database()
         .query_opt(
             &format!(
                 "UPDATE users u SET role = 'creator', username = $2, bio = COALESCE($3, u.bio), \
                    social_links = COALESCE($4, u.social_links) \
-                 WHERE u.id = $1 AND u.deleted_at IS NULL AND u.role = 'customer' RETURNING {USER_COLUMNS}"
+                 WHERE u.id = $1 AND u.deleted_at IS NULL AND u.role = 'customer' RETURNING {}",
+                columns::<User>("u")
             ),
-            &[user_id.into(), username.into(), bio.into(), links_json(links)?.into()],
+            &[user_id.into(), username.into(), bio.into(), links.into()],
         )
         .await;
     let row = match result {
@@ -184,7 +168,7 @@ pub async fn upgrade_to_creator(
         Err(error) => return Err(error.into()),
     };
     tracing::info!(user_id, "user became a creator");
-    Ok(User::from_row(&row)?)
+    Ok(row.decode()?)
 }
 
 /// Sets or clears the profile image.
@@ -194,13 +178,14 @@ pub async fn set_image(ctx: &Context, user_id: &str, url: Option<&str>) -> Resul
         .query_opt(
             &format!(
                 "UPDATE users u SET image = $2, avatar_url = $2 WHERE u.id = $1 AND u.deleted_at IS NULL \
-                 RETURNING {USER_COLUMNS}"
+                 RETURNING {}",
+                columns::<User>("u")
             ),
             &[user_id.into(), url.into()],
         )
         .await?
         .ok_or_else(gone)?;
-    Ok(User::from_row(&row)?)
+    Ok(row.decode()?)
 }
 
 /// Locks the live user's row for the rest of `transaction` (account
@@ -247,7 +232,7 @@ pub async fn delete_in(
 }
 
 /// Which e-mail a user receives. Transactional mail cannot be switched off.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationPreferences {
     pub email_marketing: bool,
@@ -255,16 +240,6 @@ pub struct NotificationPreferences {
     pub email_digest: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-fn preferences_from_row(row: &Row) -> Result<NotificationPreferences, ApiError> {
-    Ok(NotificationPreferences {
-        email_marketing: row.get("email_marketing")?,
-        email_transactional: row.get("email_transactional")?,
-        email_digest: row.get("email_digest")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
-    })
 }
 
 /// The user's preferences, created with the defaults on first read.
@@ -282,13 +257,15 @@ pub async fn notification_preferences(
     let row = ctx
         .database()
         .query_opt(
-            "SELECT email_marketing, email_transactional, email_digest, created_at, updated_at \
-             FROM notification_preferences WHERE user_id = $1",
+            &format!(
+                "SELECT {} FROM notification_preferences WHERE user_id = $1",
+                columns::<NotificationPreferences>("")
+            ),
             &[user_id.into()],
         )
         .await?
         .ok_or_else(gone)?;
-    preferences_from_row(&row)
+    Ok(row.decode()?)
 }
 
 /// Sets the preferences given, leaving the others as they are.
@@ -301,15 +278,18 @@ pub async fn update_notification_preferences(
     let row = ctx
         .database()
         .query_opt(
-            "INSERT INTO notification_preferences AS p (user_id, email_marketing, email_digest) \
-             SELECT id, COALESCE($2, true), COALESCE($3, true) FROM users WHERE id = $1 AND deleted_at IS NULL \
-             ON CONFLICT (user_id) DO UPDATE SET \
-               email_marketing = COALESCE($2, p.email_marketing), \
-               email_digest = COALESCE($3, p.email_digest) \
-             RETURNING email_marketing, email_transactional, email_digest, created_at, updated_at",
+            &format!(
+                "INSERT INTO notification_preferences AS p (user_id, email_marketing, email_digest) \
+                 SELECT id, COALESCE($2, true), COALESCE($3, true) FROM users WHERE id = $1 AND deleted_at IS NULL \
+                 ON CONFLICT (user_id) DO UPDATE SET \
+                   email_marketing = COALESCE($2, p.email_marketing), \
+                   email_digest = COALESCE($3, p.email_digest) \
+                 RETURNING {}",
+                columns::<NotificationPreferences>("p")
+            ),
             &[user_id.into(), email_marketing.into(), email_digest.into()],
         )
         .await?
         .ok_or_else(gone)?;
-    preferences_from_row(&row)
+    Ok(row.decode()?)
 }

@@ -14,11 +14,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use codex_context::token::{self, IssuedToken};
-use codex_database::{DbError, Row, Transaction};
+use codex_database::{FromRow, Transaction, columns};
 use codex_errors::ApiError;
 use serde::{Deserialize, Serialize};
 
-use crate::user::{USER_COLUMNS, User};
+use crate::user::User;
 use codex_context::{Context, new_id};
 
 /// How long a session lasts after its last renewal.
@@ -27,13 +27,19 @@ pub const LIFETIME: Duration = Duration::hours(24);
 pub const RENEW_AFTER: Duration = Duration::hours(1);
 
 /// A session as the API shows it. The token itself is never part of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Read from [`SESSION_COLUMNS`], whose aliases keep the session's `id` and
+/// timestamps apart from the user's when both are selected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionRecord {
+    #[row(rename = "session_id")]
     pub id: String,
     pub user_id: String,
     pub expires_at: DateTime<Utc>,
+    #[row(rename = "session_created_at")]
     pub created_at: DateTime<Utc>,
+    #[row(rename = "session_updated_at")]
     pub updated_at: DateTime<Utc>,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
@@ -57,20 +63,10 @@ fn truncated(value: Option<&str>, max: usize) -> Option<String> {
     value.map(|value| value.chars().take(max).collect())
 }
 
+/// The select list of a [`SessionRecord`] from `sessions s`: the columns of
+/// `SessionRecord::COLUMNS`, aliased where a user's column has the same name.
 const SESSION_COLUMNS: &str = "s.id AS session_id, s.user_id, s.expires_at, s.created_at AS session_created_at, \
      s.updated_at AS session_updated_at, s.ip_address, s.user_agent";
-
-fn session_from_row(row: &Row) -> Result<SessionRecord, DbError> {
-    Ok(SessionRecord {
-        id: row.get("session_id")?,
-        user_id: row.get("user_id")?,
-        expires_at: row.get("expires_at")?,
-        created_at: row.get("session_created_at")?,
-        updated_at: row.get("session_updated_at")?,
-        ip_address: row.get("ip_address")?,
-        user_agent: row.get("user_agent")?,
-    })
-}
 
 /// Starts a session for `user_id`. Returns the token for the cookie and the
 /// record as stored.
@@ -84,10 +80,10 @@ pub async fn create(
     let row = ctx
         .database()
         .query_opt(
-            "INSERT INTO sessions AS s (id, token_hash, user_id, expires_at, ip_address, user_agent, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-             RETURNING s.id AS session_id, s.user_id, s.expires_at, s.created_at AS session_created_at, \
-             s.updated_at AS session_updated_at, s.ip_address, s.user_agent",
+            &format!(
+                "INSERT INTO sessions AS s (id, token_hash, user_id, expires_at, ip_address, user_agent, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {SESSION_COLUMNS}"
+            ),
             &[
                 new_id()?.into(),
                 issued.hash.as_str().into(),
@@ -100,7 +96,7 @@ pub async fn create(
         )
         .await?
         .ok_or_else(|| ApiError::internal("session insert returned no row"))?;
-    Ok((issued, session_from_row(&row)?))
+    Ok((issued, row.decode()?))
 }
 
 /// The session behind `token`, when it is valid and its user is live;
@@ -134,8 +130,9 @@ async fn load(
         .database()
         .query_opt(
             &format!(
-                "SELECT {SESSION_COLUMNS}, {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
-                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deleted_at IS NULL"
+                "SELECT {SESSION_COLUMNS}, {} FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deleted_at IS NULL",
+                columns::<User>("u")
             ),
             &[token_hash.into(), now.into()],
         )
@@ -144,8 +141,8 @@ async fn load(
         return Ok(None);
     };
     Ok(Some(Authenticated {
-        session: session_from_row(&row)?,
-        user: User::from_row(&row)?,
+        session: row.decode()?,
+        user: row.decode()?,
     }))
 }
 
@@ -190,4 +187,21 @@ pub async fn delete_all_in(
         .execute("DELETE FROM sessions WHERE user_id = $1", &[user_id.into()])
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_select_list_names_what_the_record_reads() {
+        let names: Vec<&str> = SESSION_COLUMNS
+            .split(", ")
+            .map(|item| item.rsplit([' ', '.']).next().unwrap_or(item))
+            .collect();
+        assert_eq!(names, SessionRecord::COLUMNS);
+        for name in User::COLUMNS {
+            assert!(!names.contains(name), "{name} is also a user column");
+        }
+    }
 }

@@ -3,8 +3,8 @@
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use codex_database::{Database, DbError, Row};
-use serde::{Deserialize, Serialize};
+use codex_database::{Database, DbError, FromRow, columns};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A user's platform-wide role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,8 +59,24 @@ pub struct SocialLinks {
     pub instagram: Option<String>,
 }
 
-/// A user as the API shows it (camelCase, BetterAuth's field names).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Social links as read back from a user's row: none, or links of the
+/// current shape. Links written in an older shape read as none rather than
+/// failing the read (and with it every request of their owner). Serialised
+/// exactly as the `Option<SocialLinks>` it holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct StoredLinks(pub Option<SocialLinks>);
+
+impl<'de> Deserialize<'de> for StoredLinks {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(Self(serde_json::from_value(value).ok()))
+    }
+}
+
+/// A user as the API shows it (camelCase, BetterAuth's field names), read
+/// from `SELECT {columns::<User>("u")} FROM users u`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
@@ -68,51 +84,29 @@ pub struct User {
     pub name: String,
     pub email_verified: bool,
     pub image: Option<String>,
+    #[row(parse)]
     pub role: Role,
     pub username: Option<String>,
     pub bio: Option<String>,
-    pub social_links: Option<SocialLinks>,
+    #[row(json)]
+    #[serde(default)]
+    pub social_links: StoredLinks,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// The columns [`User::from_row`] reads, for `SELECT {USER_COLUMNS} FROM users u`.
-pub const USER_COLUMNS: &str = "u.id, u.email, u.name, u.email_verified, u.image, u.role, \
-     u.username, u.bio, u.social_links, u.created_at, u.updated_at";
-
-impl User {
-    pub fn from_row(row: &Row) -> Result<Self, DbError> {
-        let role: String = row.get("role")?;
-        let social_links: Option<serde_json::Value> = row.get("social_links")?;
-        Ok(Self {
-            id: row.get("id")?,
-            email: row.get("email")?,
-            name: row.get("name")?,
-            email_verified: row.get("email_verified")?,
-            image: row.get("image")?,
-            role: role.parse().map_err(|reason| DbError::Decode {
-                column: "role".to_owned(),
-                reason,
-            })?,
-            username: row.get("username")?,
-            bio: row.get("bio")?,
-            // Links written by an older shape are shown as none rather than failing the read.
-            social_links: social_links.and_then(|value| serde_json::from_value(value).ok()),
-            created_at: row.get("created_at")?,
-            updated_at: row.get("updated_at")?,
-        })
-    }
 }
 
 /// The live (not deleted) user with this id.
 pub async fn find_live(database: &dyn Database, id: &str) -> Result<Option<User>, DbError> {
     let row = database
         .query_opt(
-            &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL"),
+            &format!(
+                "SELECT {} FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL",
+                columns::<User>("u")
+            ),
             &[id.into()],
         )
         .await?;
-    row.as_ref().map(User::from_row).transpose()
+    row.map(|row| row.decode()).transpose()
 }
 
 /// The live user with this (normalised) address, with their password hash
@@ -124,14 +118,15 @@ pub async fn find_live_by_email(
     let row = database
         .query_opt(
             &format!(
-                "SELECT {USER_COLUMNS}, a.password FROM users u \
+                "SELECT {}, a.password FROM users u \
                  LEFT JOIN accounts a ON a.user_id = u.id AND a.provider_id = 'credential' \
-                 WHERE u.email = $1 AND u.deleted_at IS NULL"
+                 WHERE u.email = $1 AND u.deleted_at IS NULL",
+                columns::<User>("u")
             ),
             &[email.into()],
         )
         .await?;
-    row.map(|row| Ok((User::from_row(&row)?, row.get("password")?)))
+    row.map(|row| Ok((row.decode()?, row.get("password")?)))
         .transpose()
 }
 
@@ -203,5 +198,49 @@ mod tests {
             );
         }
         assert!("superuser".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn stored_links_read_an_older_shape_as_none() {
+        let read = |value: serde_json::Value| -> StoredLinks {
+            serde_json::from_value(value).expect("never refused")
+        };
+        let current = read(serde_json::json!({"website": "https://ada.example"}));
+        assert_eq!(
+            current.0.and_then(|links| links.website).as_deref(),
+            Some("https://ada.example")
+        );
+        assert_eq!(read(serde_json::Value::Null), StoredLinks(None));
+        assert_eq!(
+            read(serde_json::json!({"homepage": "x"})),
+            StoredLinks(None)
+        );
+        assert_eq!(
+            read(serde_json::json!("https://x.example")),
+            StoredLinks(None)
+        );
+    }
+
+    #[test]
+    fn stored_links_serialise_as_the_option_they_hold() {
+        let links = SocialLinks {
+            twitter: Some("https://twitter.com/ada".to_owned()),
+            ..SocialLinks::default()
+        };
+        for held in [None, Some(links)] {
+            assert_eq!(
+                serde_json::to_value(StoredLinks(held.clone())).expect("serialise"),
+                serde_json::to_value(held).expect("serialise")
+            );
+        }
+    }
+
+    #[test]
+    fn users_select_their_columns_in_field_order() {
+        assert_eq!(
+            columns::<User>("u"),
+            "u.id, u.email, u.name, u.email_verified, u.image, u.role, u.username, u.bio, \
+             u.social_links, u.created_at, u.updated_at"
+        );
     }
 }

@@ -1,13 +1,16 @@
 //! The account flows against real PostgreSQL with a manual clock: one
 //! account per address under concurrent sign-ups, token expiry and single
-//! use, and what a password reset revokes.
+//! use, what a password reset revokes, and profile changes (left out:
+//! kept; `null` or an emptied text field: cleared; a name: required).
 
 use codex_accounts::auth::{self, SignUp};
 use codex_accounts::email_token::{self, Purpose};
+use codex_accounts::profile::{self, ProfileChanges};
 use codex_accounts::session::{self, ClientInfo};
 use codex_mail::read_outbox;
 use codex_testkit::test_config;
 use codex_testkit::world::World;
+use serde_json::json;
 
 /// A world whose links point at the example hosts.
 async fn world() -> World {
@@ -134,4 +137,79 @@ async fn verification_links_last_a_day() {
         .await
         .expect_err("expired");
     assert_eq!(expired.status().as_u16(), 400);
+}
+
+/// The one field a 400 names.
+fn refused_field(error: &codex_errors::ApiError) -> String {
+    assert_eq!(error.status().as_u16(), 400, "{error:?}");
+    let details = error.details().expect("details");
+    details["details"][0]["path"]
+        .as_str()
+        .expect("a field")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_profile_change_keeps_what_is_left_out_and_clears_what_is_null() {
+    let world = world().await;
+    let user = auth::sign_up(world.ctx(), sign_up_as("dan@example.com"))
+        .await
+        .expect("sign up");
+    let update = |body: serde_json::Value| {
+        let changes: ProfileChanges = serde_json::from_value(body).expect("a valid body");
+        profile::update(world.ctx(), &user.id, changes)
+    };
+
+    let set = update(json!({
+        "username": "Dan-Writes",
+        "bio": " Writes. ",
+        "socialLinks": {"website": "https://dan.example"},
+    }))
+    .await
+    .expect("values set");
+    assert_eq!(set.username.as_deref(), Some("dan-writes"));
+    assert_eq!(set.bio.as_deref(), Some("Writes."));
+    assert_eq!(
+        set.social_links
+            .0
+            .and_then(|links| links.website)
+            .as_deref(),
+        Some("https://dan.example")
+    );
+
+    let renamed = update(json!({"displayName": "Daniel"}))
+        .await
+        .expect("a rename");
+    assert_eq!(renamed.name, "Daniel");
+    assert_eq!(
+        (renamed.username.as_deref(), renamed.bio.as_deref()),
+        (Some("dan-writes"), Some("Writes.")),
+        "left out: kept"
+    );
+
+    let cleared = update(json!({"bio": null, "socialLinks": null}))
+        .await
+        .expect("null clears");
+    assert_eq!((cleared.bio, cleared.social_links.0), (None, None));
+    assert_eq!(cleared.username.as_deref(), Some("dan-writes"), "kept");
+
+    let emptied = update(json!({"username": ""}))
+        .await
+        .expect("an emptied form field clears");
+    assert_eq!(emptied.username, None);
+
+    let untouched = update(json!({})).await.expect("nothing sent");
+    assert_eq!(untouched, emptied, "nothing written, updatedAt included");
+
+    for name in [json!(null), json!(""), json!("   ")] {
+        let refused = update(json!({ "displayName": name }))
+            .await
+            .expect_err("a name is required");
+        assert_eq!(refused_field(&refused), "displayName", "{name}");
+    }
+    assert_eq!(
+        profile::get(world.ctx(), &user.id).await.expect("read"),
+        emptied,
+        "a refused change writes nothing"
+    );
 }

@@ -100,6 +100,39 @@ impl<T> Patch<T> {
 
 /// `null` is `Null`, anything else is `Value(T)`. A missing field is
 /// `Absent` only under `#[serde(default)]` (see the module documentation).
+impl<T> Patch<T> {
+    /// A field that must keep a value: left out, it stays `Absent`; sent, it
+    /// is the caller's to check; sent as `null`, it is refused with a 400
+    /// naming `field`.
+    pub fn required(self, field: &'static str) -> Result<Self, codex_errors::ApiError> {
+        if self.is_null() {
+            return Err(codex_errors::ApiError::invalid_fields([(
+                field,
+                "must not be null",
+            )]));
+        }
+        Ok(self)
+    }
+}
+
+impl Patch<String> {
+    /// A clearable text field: left out, it stays `Absent`; `null` clears
+    /// it, and so does an empty string (after trimming), which is what a
+    /// form sends for a field the user emptied. Other text goes through
+    /// `check`, which may clear the field too by answering `None`.
+    pub fn clearable<T>(
+        self,
+        check: impl FnOnce(&str) -> Result<Option<T>, codex_errors::ApiError>,
+    ) -> Result<Patch<T>, codex_errors::ApiError> {
+        Ok(match self {
+            Self::Absent => Patch::Absent,
+            Self::Null => Patch::Null,
+            Self::Value(text) if text.trim().is_empty() => Patch::Null,
+            Self::Value(text) => check(&text)?.map_or(Patch::Null, Patch::Value),
+        })
+    }
+}
+
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Option::<T>::deserialize(deserializer).map(|value| value.map_or(Self::Null, Self::Value))

@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use codex_context::{Context, token};
-use codex_database::{Row, Transaction};
+use codex_database::{FromRow, Transaction, columns};
 use codex_errors::ApiError;
 use codex_mail::Email;
 use codex_validation::Page;
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::membership::{MemberRole, MemberStatus, parsed};
+use crate::membership::{MemberRole, MemberStatus};
 use crate::organisation;
 
 pub const INVITATION_LIFETIME: Duration = Duration::days(7);
@@ -53,24 +53,16 @@ pub fn parse_status(field: &'static str, value: &str) -> Result<MemberStatus, Ap
 
 /// A membership as the organisation's member list shows it. Who the user
 /// is (name, picture) is the accounts crate's to say: see `codex-flows`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Member {
     pub user_id: String,
+    #[row(parse)]
     pub role: MemberRole,
+    #[row(parse)]
     pub status: MemberStatus,
+    #[row(rename = "created_at")]
     pub joined_at: DateTime<Utc>,
-}
-
-const MEMBER_COLUMNS: &str = "m.user_id, m.role, m.status, m.created_at";
-
-fn member_from_row(row: &Row) -> Result<Member, ApiError> {
-    Ok(Member {
-        user_id: row.get("user_id")?,
-        role: parsed(row, "role")?,
-        status: parsed(row, "status")?,
-        joined_at: row.get("created_at")?,
-    })
 }
 
 /// A page of the organisation's members, optionally by role and status.
@@ -88,8 +80,9 @@ pub async fn list(
         .database()
         .query(
             &format!(
-                "SELECT {MEMBER_COLUMNS} FROM organization_memberships m \
-                 WHERE {filter} ORDER BY m.created_at, m.user_id LIMIT $4 OFFSET $5"
+                "SELECT {} FROM organization_memberships m \
+                 WHERE {filter} ORDER BY m.created_at, m.user_id LIMIT $4 OFFSET $5",
+                columns::<Member>("m")
             ),
             &[
                 organization_id.into(),
@@ -106,7 +99,10 @@ pub async fn list(
         &[organization_id.into(), role, status],
     )
     .await?;
-    let items = rows.iter().map(member_from_row).collect::<Result<_, _>>()?;
+    let items = rows
+        .iter()
+        .map(|row| row.decode())
+        .collect::<Result<_, _>>()?;
     Ok((items, total))
 }
 
@@ -135,6 +131,16 @@ pub async fn my_membership(
     })
 }
 
+/// A row `guard_owners` weighs.
+#[derive(FromRow)]
+struct Holder {
+    user_id: String,
+    #[row(parse)]
+    role: MemberRole,
+    #[row(parse)]
+    status: MemberStatus,
+}
+
 /// Locks the member's row and the organisation's active owners' rows (in
 /// one statement and a fixed order, so concurrent changes queue instead of
 /// deadlocking) and refuses a change that would leave no active owner.
@@ -150,18 +156,21 @@ async fn guard_owners(
 ) -> Result<(), ApiError> {
     let rows = transaction
         .query(
-            "SELECT user_id, role, status FROM organization_memberships WHERE organization_id = $1 \
-             AND (user_id = $2 OR (role = 'owner' AND status = 'active')) ORDER BY user_id FOR UPDATE",
+            &format!(
+                "SELECT {} FROM organization_memberships WHERE organization_id = $1 \
+                 AND (user_id = $2 OR (role = 'owner' AND status = 'active')) ORDER BY user_id FOR UPDATE",
+                columns::<Holder>("")
+            ),
             &[organization_id.into(), user_id.into()],
         )
         .await?;
     let mut member_is_active_owner = None;
     let mut other_owners = 0_usize;
     for row in &rows {
-        let id: String = row.get("user_id")?;
-        let active_owner = parsed::<MemberRole>(row, "role")? == MemberRole::Owner
-            && parsed::<MemberStatus>(row, "status")? == MemberStatus::Active;
-        if id == user_id {
+        let holder: Holder = row.decode()?;
+        let active_owner =
+            holder.role == MemberRole::Owner && holder.status == MemberStatus::Active;
+        if holder.user_id == user_id {
             member_is_active_owner = Some(active_owner);
         } else {
             other_owners += 1;
@@ -208,14 +217,15 @@ pub async fn change_role(
         .query_opt(
             &format!(
                 "UPDATE organization_memberships m SET role = $3 \
-                 WHERE m.organization_id = $1 AND m.user_id = $2 RETURNING {MEMBER_COLUMNS}"
+                 WHERE m.organization_id = $1 AND m.user_id = $2 RETURNING {}",
+                columns::<Member>("m")
             ),
             &[organization_id.into(), user_id.into(), role.into()],
         )
         .await?
         .ok_or_else(member_not_found)?;
     transaction.commit().await?;
-    member_from_row(&row)
+    Ok(row.decode()?)
 }
 
 /// Removes a member (status `inactive`); the last active owner stays, and
@@ -246,12 +256,14 @@ pub async fn remove(
     Ok(())
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Invitation {
     pub id: Uuid,
     pub email: String,
+    #[row(parse)]
     pub role: MemberRole,
+    #[row(parse)]
     pub status: InvitationStatus,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
@@ -279,19 +291,6 @@ impl std::str::FromStr for InvitationStatus {
             other => Err(format!("`{other}` is not an invitation status")),
         }
     }
-}
-
-const INVITATION_COLUMNS: &str = "i.id, i.email, i.role, i.status, i.expires_at, i.created_at";
-
-fn invitation_from_row(row: &Row) -> Result<Invitation, ApiError> {
-    Ok(Invitation {
-        id: row.get("id")?,
-        email: row.get("email")?,
-        role: parsed(row, "role")?,
-        status: parsed(row, "status")?,
-        expires_at: row.get("expires_at")?,
-        created_at: row.get("created_at")?,
-    })
 }
 
 /// Where an invitation is answered: the web app's accept page. Outside
@@ -364,7 +363,8 @@ pub async fn invite(
         .query_opt(
             &format!(
                 "INSERT INTO organization_invitations AS i (organization_id, email, role, token_hash, invited_by, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING {INVITATION_COLUMNS}"
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING {}",
+                columns::<Invitation>("i")
             ),
             &[
                 organization_id.into(),
@@ -378,7 +378,7 @@ pub async fn invite(
         .await?
         .ok_or_else(|| ApiError::internal("invitation insert returned no row"))?;
     transaction.commit().await?;
-    let invitation = invitation_from_row(&row)?;
+    let invitation: Invitation = row.decode()?;
 
     let link = format!("{accept_page}?token={}", issued.plaintext);
     let email = Email {
@@ -409,8 +409,9 @@ pub async fn pending(
         .database()
         .query(
             &format!(
-                "SELECT {INVITATION_COLUMNS} FROM organization_invitations i WHERE {filter} \
-                 ORDER BY i.created_at DESC, i.id LIMIT $3 OFFSET $4"
+                "SELECT {} FROM organization_invitations i WHERE {filter} \
+                 ORDER BY i.created_at DESC, i.id LIMIT $3 OFFSET $4",
+                columns::<Invitation>("i")
             ),
             &[
                 organization_id.into(),
@@ -428,7 +429,7 @@ pub async fn pending(
     .await?;
     let items = rows
         .iter()
-        .map(invitation_from_row)
+        .map(|row| row.decode())
         .collect::<Result<_, _>>()?;
     Ok((items, total))
 }
@@ -459,13 +460,26 @@ fn invalid_invitation() -> ApiError {
 }
 
 /// The membership an accepted invitation made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Joined {
     pub organization_id: Uuid,
+    #[row(parse)]
     pub role: MemberRole,
+    #[row(parse)]
     pub status: MemberStatus,
+    #[row(rename = "created_at")]
     pub joined_at: DateTime<Utc>,
+}
+
+/// An open invitation as `respond` reads it.
+#[derive(FromRow)]
+struct Open {
+    id: Uuid,
+    organization_id: Uuid,
+    email: String,
+    #[row(parse)]
+    role: MemberRole,
 }
 
 /// Accepts (or declines) the invitation behind `token` for the signed-in
@@ -484,22 +498,27 @@ pub async fn respond(
     let mut transaction = ctx.database().begin().await?;
     let row = transaction
         .query_opt(
-            "SELECT i.id, i.organization_id, i.email, i.role FROM organization_invitations i \
-             JOIN organizations o ON o.id = i.organization_id AND o.deleted_at IS NULL \
-             WHERE i.token_hash = $1 AND i.status = 'pending' AND i.expires_at > $2 FOR UPDATE OF i",
+            &format!(
+                "SELECT {} FROM organization_invitations i \
+                 JOIN organizations o ON o.id = i.organization_id AND o.deleted_at IS NULL \
+                 WHERE i.token_hash = $1 AND i.status = 'pending' AND i.expires_at > $2 FOR UPDATE OF i",
+                columns::<Open>("i")
+            ),
             &[token::hash(token).into(), now.into()],
         )
         .await?
         .ok_or_else(invalid_invitation)?;
-    let invited: String = row.get("email")?;
+    let Open {
+        id: invitation_id,
+        organization_id,
+        email: invited,
+        role,
+    } = row.decode()?;
     if invited != user_email {
         return Err(ApiError::forbidden(
             "This invitation was sent to another address",
         ));
     }
-    let invitation_id: Uuid = row.get("id")?;
-    let organization_id: Uuid = row.get("organization_id")?;
-    let role: MemberRole = parsed(&row, "role")?;
     transaction
         .execute(
             "UPDATE organization_invitations SET status = $2, responded_at = $3 WHERE id = $1",
@@ -518,23 +537,21 @@ pub async fn respond(
     // invitation's role applies.
     let membership = transaction
         .query_opt(
-            "INSERT INTO organization_memberships AS m (organization_id, user_id, role, status, invited_by) \
-             SELECT $1, $2, $3, 'active', i.invited_by FROM organization_invitations i WHERE i.id = $4 \
-             ON CONFLICT (organization_id, user_id) DO UPDATE SET status = 'active', \
-               role = CASE WHEN m.role = 'owner' AND m.status = 'active' THEN m.role ELSE EXCLUDED.role END, \
-               created_at = CASE WHEN m.status = 'active' THEN m.created_at ELSE $5 END \
-             RETURNING m.role, m.status, m.created_at",
+            &format!(
+                "INSERT INTO organization_memberships AS m (organization_id, user_id, role, status, invited_by) \
+                 SELECT $1, $2, $3, 'active', i.invited_by FROM organization_invitations i WHERE i.id = $4 \
+                 ON CONFLICT (organization_id, user_id) DO UPDATE SET status = 'active', \
+                   role = CASE WHEN m.role = 'owner' AND m.status = 'active' THEN m.role ELSE EXCLUDED.role END, \
+                   created_at = CASE WHEN m.status = 'active' THEN m.created_at ELSE $5 END \
+                 RETURNING {}",
+                columns::<Joined>("m")
+            ),
             &[organization_id.into(), user_id.into(), role.into(), invitation_id.into(), now.into()],
         )
         .await?
         .ok_or_else(|| ApiError::internal("membership upsert returned no row"))?;
     transaction.commit().await?;
-    Ok(Some(Joined {
-        organization_id,
-        role: parsed(&membership, "role")?,
-        status: parsed(&membership, "status")?,
-        joined_at: membership.get("created_at")?,
-    }))
+    Ok(Some(membership.decode()?))
 }
 
 /// Whether the user is an active owner of a live organisation (account

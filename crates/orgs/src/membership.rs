@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use codex_context::Context;
-use codex_database::{DbError, Row};
+use codex_database::{FromRow, columns};
 use codex_errors::ApiError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -101,23 +101,17 @@ macro_rules! text_enum {
 text_enum!(MemberRole, "a membership role");
 text_enum!(MemberStatus, "a membership status");
 
-/// Reads a text column holding one of our enums.
-pub(crate) fn parsed<T: FromStr<Err = String>>(row: &Row, column: &str) -> Result<T, DbError> {
-    row.get::<String>(column)?
-        .parse()
-        .map_err(|reason| DbError::Decode {
-            column: column.to_owned(),
-            reason,
-        })
-}
-
-/// A user's membership of an organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A user's membership of an organisation, read from
+/// `organization_memberships m`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Membership {
     pub organization_id: Uuid,
+    #[row(parse)]
     pub role: MemberRole,
+    #[row(parse)]
     pub status: MemberStatus,
+    #[row(rename = "created_at")]
     pub joined_at: DateTime<Utc>,
 }
 
@@ -146,21 +140,16 @@ pub async fn lookup(
     let row = ctx
         .database()
         .query_opt(
-            "SELECT m.role, m.status, m.created_at FROM organization_memberships m \
-             JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL \
-             WHERE m.organization_id = $1 AND m.user_id = $2",
+            &format!(
+                "SELECT {} FROM organization_memberships m \
+                 JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL \
+                 WHERE m.organization_id = $1 AND m.user_id = $2",
+                columns::<Membership>("m")
+            ),
             &[organization_id.into(), user_id.into()],
         )
         .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    Ok(Some(Membership {
-        organization_id,
-        role: parsed(&row, "role")?,
-        status: parsed(&row, "status")?,
-        joined_at: row.get("created_at")?,
-    }))
+    Ok(row.map(|row| row.decode()).transpose()?)
 }
 
 #[cfg(test)]

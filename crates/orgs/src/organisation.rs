@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use codex_database::{DbError, Row, SqlValue};
+use codex_database::{DbError, FromRow, Patch, SqlValue, Update, columns};
 use codex_errors::ApiError;
 use codex_validation::Page;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::settings::{self, Branding};
 use codex_context::Context;
 
-use crate::membership::{MemberRole, parsed};
+use crate::membership::MemberRole;
 use crate::slug;
 
 pub const MAX_NAME: usize = 255;
@@ -23,7 +23,7 @@ pub const MAX_URL: usize = 2048;
 /// How long a public view stays cached; every change drops it sooner.
 const PUBLIC_TTL: Duration = Duration::from_secs(1800);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Organisation {
     pub id: Uuid,
@@ -36,39 +36,27 @@ pub struct Organisation {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
-    "o.id, o.name, o.slug, o.description, o.logo_url, o.website_url, o.created_at, o.updated_at";
-
-impl Organisation {
-    fn from_row(row: &Row) -> Result<Self, DbError> {
-        Ok(Self {
-            id: row.get("id")?,
-            name: row.get("name")?,
-            slug: row.get("slug")?,
-            description: row.get("description")?,
-            logo_url: row.get("logo_url")?,
-            website_url: row.get("website_url")?,
-            created_at: row.get("created_at")?,
-            updated_at: row.get("updated_at")?,
-        })
-    }
-}
-
-/// What a creator may set on an organisation; `None` leaves a field as it
-/// is (on update) or empty (on create).
-#[derive(Debug, Clone, Default)]
+/// What a creator may set on an organisation: the body of `POST` (create)
+/// and `PATCH` (update). A field left out is left as it is on update, and
+/// empty on create. `null` clears `description` and `websiteUrl`, and so
+/// does an empty (or blank) one, which is what a form sends for an emptied
+/// field. `name` and `slug` cannot be cleared: `null` or an empty one is
+/// refused with a 400 naming it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct OrganisationFields {
-    pub name: Option<String>,
-    pub slug: Option<String>,
-    pub description: Option<String>,
-    pub website_url: Option<String>,
+    pub name: Patch<String>,
+    pub slug: Patch<String>,
+    pub description: Patch<String>,
+    pub website_url: Patch<String>,
 }
 
-struct Checked {
-    name: Option<String>,
-    slug: Option<String>,
-    description: Option<Option<String>>,
-    website_url: Option<Option<String>>,
+/// The value sent, or a 400 saying `field` is required (on create).
+fn present<T>(field: &'static str, patch: Patch<T>) -> Result<T, ApiError> {
+    patch
+        .into_option()
+        .flatten()
+        .ok_or_else(|| ApiError::invalid_fields([(field, "is required")]))
 }
 
 /// An http(s) URL with a host, or a 400 naming `field`. Empty means none.
@@ -76,34 +64,35 @@ pub fn check_url(field: &'static str, value: &str) -> Result<Option<String>, Api
     codex_validation::http_url(field, value, MAX_URL)
 }
 
-fn check(fields: &OrganisationFields) -> Result<Checked, ApiError> {
+/// The fields checked and in their normal form; `null` is refused for the
+/// required ones, and an emptied optional one is `null`.
+fn check(fields: &OrganisationFields) -> Result<OrganisationFields, ApiError> {
     let name = fields
         .name
-        .as_deref()
-        .map(|name| codex_validation::required_text("name", name, MAX_NAME))
-        .transpose()?;
-    let slug = fields.slug.as_deref().map(slug::normalise).transpose()?;
-    let description = fields
-        .description
-        .as_deref()
-        .map(|text| {
-            let text = text.trim();
-            if text.chars().count() > MAX_DESCRIPTION {
-                Err(ApiError::invalid_fields([(
-                    "description",
-                    "must be at most 5000 characters",
-                )]))
-            } else {
-                Ok((!text.is_empty()).then(|| text.to_owned()))
-            }
-        })
-        .transpose()?;
+        .clone()
+        .required("name")?
+        .try_map(|name| codex_validation::required_text("name", &name, MAX_NAME))?;
+    let slug = fields
+        .slug
+        .clone()
+        .required("slug")?
+        .try_map(|slug| slug::normalise(&slug))?;
+    let description = fields.description.clone().clearable(|text| {
+        let text = text.trim();
+        if text.chars().count() > MAX_DESCRIPTION {
+            Err(ApiError::invalid_fields([(
+                "description",
+                "must be at most 5000 characters",
+            )]))
+        } else {
+            Ok(Some(text.to_owned()))
+        }
+    })?;
     let website_url = fields
         .website_url
-        .as_deref()
-        .map(|url| check_url("websiteUrl", url))
-        .transpose()?;
-    Ok(Checked {
+        .clone()
+        .clearable(|url| check_url("websiteUrl", url))?;
+    Ok(OrganisationFields {
         name,
         slug,
         description,
@@ -135,30 +124,27 @@ pub async fn create(
     fields: &OrganisationFields,
 ) -> Result<Organisation, ApiError> {
     let checked = check(fields)?;
-    let name = checked
-        .name
-        .ok_or_else(|| ApiError::invalid_fields([("name", "is required")]))?;
-    let slug = checked
-        .slug
-        .ok_or_else(|| ApiError::invalid_fields([("slug", "is required")]))?;
+    let name = present("name", checked.name)?;
+    let slug = present("slug", checked.slug)?;
     let mut transaction = ctx.database().begin().await?;
     let row = transaction
         .query_opt(
             &format!(
                 "INSERT INTO organizations AS o (name, slug, description, website_url) VALUES ($1, $2, $3, $4) \
-                 RETURNING {COLUMNS}"
+                 RETURNING {}",
+                columns::<Organisation>("o")
             ),
             &[
                 name.into(),
                 slug.into(),
-                checked.description.flatten().into(),
-                checked.website_url.flatten().into(),
+                checked.description.into_option().flatten().into(),
+                checked.website_url.into_option().flatten().into(),
             ],
         )
         .await
         .map_err(map_write_error)?
         .ok_or_else(|| ApiError::internal("organisation insert returned no row"))?;
-    let organisation = Organisation::from_row(&row)?;
+    let organisation: Organisation = row.decode()?;
     transaction
         .execute(
             "INSERT INTO organization_memberships (organization_id, user_id, role, status) VALUES ($1, $2, 'owner', 'active')",
@@ -184,13 +170,14 @@ pub async fn get(ctx: &Context, id: Uuid) -> Result<Organisation, ApiError> {
         .database()
         .query_opt(
             &format!(
-                "SELECT {COLUMNS} FROM organizations o WHERE o.id = $1 AND o.deleted_at IS NULL"
+                "SELECT {} FROM organizations o WHERE o.id = $1 AND o.deleted_at IS NULL",
+                columns::<Organisation>("o")
             ),
             &[id.into()],
         )
         .await?
         .ok_or_else(not_found)?;
-    Ok(Organisation::from_row(&row)?)
+    Ok(row.decode()?)
 }
 
 /// A live organisation by slug.
@@ -200,13 +187,14 @@ pub async fn by_slug(ctx: &Context, raw_slug: &str) -> Result<Organisation, ApiE
         .database()
         .query_opt(
             &format!(
-                "SELECT {COLUMNS} FROM organizations o WHERE o.slug = $1 AND o.deleted_at IS NULL"
+                "SELECT {} FROM organizations o WHERE o.slug = $1 AND o.deleted_at IS NULL",
+                columns::<Organisation>("o")
             ),
             &[slug.into()],
         )
         .await?
         .ok_or_else(not_found)?;
-    Ok(Organisation::from_row(&row)?)
+    Ok(row.decode()?)
 }
 
 /// Whether `raw` could be taken now: valid, not reserved, not used by a
@@ -226,13 +214,14 @@ pub async fn slug_available(ctx: &Context, raw: &str) -> Result<bool, ApiError> 
 }
 
 /// An organisation the user is an active member of, with their role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct MyOrganisation {
     pub id: Uuid,
     pub name: String,
     pub slug: String,
     pub logo_url: Option<String>,
+    #[row(parse)]
     pub role: MemberRole,
 }
 
@@ -246,17 +235,10 @@ pub async fn mine(ctx: &Context, user_id: &str) -> Result<Vec<MyOrganisation>, A
             &[user_id.into()],
         )
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(MyOrganisation {
-                id: row.get("id")?,
-                name: row.get("name")?,
-                slug: row.get("slug")?,
-                logo_url: row.get("logo_url")?,
-                role: parsed(row, "role")?,
-            })
-        })
-        .collect()
+    Ok(rows
+        .iter()
+        .map(|row| row.decode())
+        .collect::<Result<_, _>>()?)
 }
 
 /// Applies the changes given; the public views of the old and the new slug
@@ -268,29 +250,22 @@ pub async fn update(
 ) -> Result<Organisation, ApiError> {
     let checked = check(fields)?;
     let before = get(ctx, id).await?;
+    let (sql, params) = Update::new("organizations o")
+        .patch("name", checked.name)
+        .patch("slug", checked.slug)
+        .patch("description", checked.description)
+        .patch("website_url", checked.website_url)
+        .where_eq("o.id", id)
+        .where_sql("o.deleted_at IS NULL")
+        .returning_columns::<Organisation>()
+        .build();
     let row = ctx
         .database()
-        .query_opt(
-            &format!(
-                "UPDATE organizations o SET name = COALESCE($2, o.name), slug = COALESCE($3, o.slug), \
-                   description = CASE WHEN $4 THEN $5 ELSE o.description END, \
-                   website_url = CASE WHEN $6 THEN $7 ELSE o.website_url END \
-                 WHERE o.id = $1 AND o.deleted_at IS NULL RETURNING {COLUMNS}"
-            ),
-            &[
-                id.into(),
-                checked.name.into(),
-                checked.slug.into(),
-                checked.description.is_some().into(),
-                checked.description.flatten().into(),
-                checked.website_url.is_some().into(),
-                checked.website_url.flatten().into(),
-            ],
-        )
+        .query_opt(&sql, &params)
         .await
         .map_err(map_write_error)?
         .ok_or_else(not_found)?;
-    let after = Organisation::from_row(&row)?;
+    let after: Organisation = row.decode()?;
     forget_public(ctx, &before.slug).await;
     forget_public(ctx, &after.slug).await;
     Ok(after)
@@ -345,14 +320,17 @@ pub async fn list(
     let rows = ctx
         .database()
         .query(
-            &format!("SELECT {COLUMNS} FROM organizations o WHERE {filter} ORDER BY {order_by} LIMIT $2 OFFSET $3"),
+            &format!(
+                "SELECT {} FROM organizations o WHERE {filter} ORDER BY {order_by} LIMIT $2 OFFSET $3",
+                columns::<Organisation>("o")
+            ),
             &[pattern.clone(), i64::from(page.limit).into(), page.offset().into()],
         )
         .await?;
     let total = crate::total(ctx, &format!("organizations o WHERE {filter}"), &[pattern]).await?;
     let items = rows
         .iter()
-        .map(Organisation::from_row)
+        .map(|row| row.decode())
         .collect::<Result<_, _>>()?;
     Ok((items, total))
 }

@@ -2,7 +2,7 @@
 //! with the organisation, holding the defaults), and its logo.
 
 use codex_context::{Context, public_files};
-use codex_database::Row;
+use codex_database::{FromRow, Patch, Update, columns};
 use codex_errors::ApiError;
 use codex_validation::image::{self, ImageKind};
 use serde::{Deserialize, Serialize};
@@ -40,7 +40,7 @@ pub async fn all(ctx: &Context, organization_id: Uuid) -> Result<AllSettings, Ap
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Branding {
     pub logo_url: Option<String>,
@@ -50,7 +50,11 @@ pub struct Branding {
     pub background_color_hex: Option<String>,
     pub font_body: Option<String>,
     pub font_heading: Option<String>,
+    /// Stored as text.
+    #[row(parse)]
     pub radius_value: f64,
+    /// Stored as text.
+    #[row(parse)]
     pub density_value: f64,
     pub hero_layout: String,
     /// JSON object text: design-token overrides for the light theme.
@@ -63,42 +67,27 @@ pub struct Branding {
     pub pricing_faq: Option<String>,
 }
 
-/// Changes to branding: outer `None` leaves a field, `Some(None)` clears a
-/// nullable one.
+/// Changes to branding (the body of `PUT …/settings/branding`). A field
+/// left out is left as it is. `null` clears an optional field (the colours
+/// other than the primary, the fonts, the overrides and the FAQ), and so
+/// does an empty (or blank) one; `null` for the others is refused with a
+/// 400 naming the field.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct BrandingChanges {
-    pub primary_color_hex: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub secondary_color_hex: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub accent_color_hex: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub background_color_hex: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub font_body: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub font_heading: Option<Option<String>>,
-    pub radius_value: Option<f64>,
-    pub density_value: Option<f64>,
-    pub hero_layout: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub token_overrides: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub dark_mode_overrides: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub dark_token_overrides: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub pricing_faq: Option<Option<String>>,
-}
-
-/// Distinguishes a field sent as `null` (clear it) from one left out.
-fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
+    pub primary_color_hex: Patch<String>,
+    pub secondary_color_hex: Patch<String>,
+    pub accent_color_hex: Patch<String>,
+    pub background_color_hex: Patch<String>,
+    pub font_body: Patch<String>,
+    pub font_heading: Patch<String>,
+    pub radius_value: Patch<f64>,
+    pub density_value: Patch<f64>,
+    pub hero_layout: Patch<String>,
+    pub token_overrides: Patch<String>,
+    pub dark_mode_overrides: Patch<String>,
+    pub dark_token_overrides: Patch<String>,
+    pub pricing_faq: Patch<String>,
 }
 
 fn font(field: &'static str, value: &str) -> Result<String, ApiError> {
@@ -178,55 +167,24 @@ fn pricing_faq(value: &str) -> Result<String, ApiError> {
     Ok(value.to_owned())
 }
 
-fn branding_from_row(row: &Row) -> Result<Branding, ApiError> {
-    let number = |column: &str| -> Result<f64, ApiError> {
-        let text: String = row.get(column)?;
-        text.parse()
-            .map_err(|_| ApiError::internal(format!("{column} is not a number")))
-    };
-    Ok(Branding {
-        logo_url: row.get("logo_url")?,
-        primary_color_hex: row.get("primary_color_hex")?,
-        secondary_color_hex: row.get("secondary_color_hex")?,
-        accent_color_hex: row.get("accent_color_hex")?,
-        background_color_hex: row.get("background_color_hex")?,
-        font_body: row.get("font_body")?,
-        font_heading: row.get("font_heading")?,
-        radius_value: number("radius_value")?,
-        density_value: number("density_value")?,
-        hero_layout: row.get("hero_layout")?,
-        token_overrides: row.get("token_overrides")?,
-        dark_mode_overrides: row.get("dark_mode_overrides")?,
-        dark_token_overrides: row.get("dark_token_overrides")?,
-        pricing_faq: row.get("pricing_faq")?,
-    })
-}
-
-const BRANDING_COLUMNS: &str = "logo_url, primary_color_hex, secondary_color_hex, accent_color_hex, \
-     background_color_hex, font_body, font_heading, radius_value, density_value, hero_layout, \
-     token_overrides, dark_mode_overrides, dark_token_overrides, pricing_faq";
-
 pub async fn branding(ctx: &Context, organization_id: Uuid) -> Result<Branding, ApiError> {
     let row = ctx
         .database()
         .query_opt(
-            &format!("SELECT {BRANDING_COLUMNS} FROM branding_settings WHERE organization_id = $1"),
+            &format!(
+                "SELECT {} FROM branding_settings WHERE organization_id = $1",
+                columns::<Branding>("")
+            ),
             &[organization_id.into()],
         )
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
-    branding_from_row(&row)
+    Ok(row.decode()?)
 }
 
-fn checked_option(
-    value: Option<Option<String>>,
-    check: impl Fn(&str) -> Result<String, ApiError>,
-) -> Result<(bool, Option<String>), ApiError> {
-    match value {
-        None => Ok((false, None)),
-        Some(None) => Ok((true, None)),
-        Some(Some(value)) => Ok((true, Some(check(&value)?))),
-    }
+/// A colour that may be cleared.
+fn optional_colour(field: &'static str, patch: Patch<String>) -> Result<Patch<String>, ApiError> {
+    patch.clearable(|v| codex_validation::colour(field, v).map(Some))
 }
 
 /// Applies branding changes after checking all of them, and drops the
@@ -238,31 +196,29 @@ pub async fn update_branding(
 ) -> Result<Branding, ApiError> {
     let primary = changes
         .primary_color_hex
-        .as_deref()
-        .map(|v| codex_validation::colour("primaryColorHex", v))
-        .transpose()?;
-    let secondary = checked_option(changes.secondary_color_hex, |v| {
-        codex_validation::colour("secondaryColorHex", v)
-    })?;
-    let accent = checked_option(changes.accent_color_hex, |v| {
-        codex_validation::colour("accentColorHex", v)
-    })?;
-    let background = checked_option(changes.background_color_hex, |v| {
-        codex_validation::colour("backgroundColorHex", v)
-    })?;
-    let body = checked_option(changes.font_body, |v| font("fontBody", v))?;
-    let heading = checked_option(changes.font_heading, |v| font("fontHeading", v))?;
+        .required("primaryColorHex")?
+        .try_map(|v| codex_validation::colour("primaryColorHex", &v))?;
+    let secondary = optional_colour("secondaryColorHex", changes.secondary_color_hex)?;
+    let accent = optional_colour("accentColorHex", changes.accent_color_hex)?;
+    let background = optional_colour("backgroundColorHex", changes.background_color_hex)?;
+    let body = changes
+        .font_body
+        .clearable(|v| font("fontBody", v).map(Some))?;
+    let heading = changes
+        .font_heading
+        .clearable(|v| font("fontHeading", v).map(Some))?;
     let radius = changes
         .radius_value
-        .map(|v| in_range("radiusValue", v, 0.0, 2.0))
-        .transpose()?;
+        .required("radiusValue")?
+        .try_map(|v| in_range("radiusValue", v, 0.0, 2.0))?;
     let density = changes
         .density_value
-        .map(|v| in_range("densityValue", v, 0.75, 1.25))
-        .transpose()?;
+        .required("densityValue")?
+        .try_map(|v| in_range("densityValue", v, 0.75, 1.25))?;
     let layout = changes
         .hero_layout
-        .map(|layout| {
+        .required("heroLayout")?
+        .try_map(|layout| {
             if HERO_LAYOUTS.contains(&layout.as_str()) {
                 Ok(layout)
             } else {
@@ -271,68 +227,43 @@ pub async fn update_branding(
                     "is not a known layout",
                 )]))
             }
-        })
-        .transpose()?;
-    let tokens = checked_option(changes.token_overrides, |v| {
-        json_object("tokenOverrides", v)
-    })?;
-    let dark = checked_option(changes.dark_mode_overrides, |v| {
-        json_object("darkModeOverrides", v)
-    })?;
-    let dark_tokens = checked_option(changes.dark_token_overrides, |v| {
-        json_object("darkTokenOverrides", v)
-    })?;
-    let faq = checked_option(changes.pricing_faq, pricing_faq)?;
+        })?;
+    let tokens = changes
+        .token_overrides
+        .clearable(|v| json_object("tokenOverrides", v).map(Some))?;
+    let dark = changes
+        .dark_mode_overrides
+        .clearable(|v| json_object("darkModeOverrides", v).map(Some))?;
+    let dark_tokens = changes
+        .dark_token_overrides
+        .clearable(|v| json_object("darkTokenOverrides", v).map(Some))?;
+    let faq = changes
+        .pricing_faq
+        .clearable(|v| pricing_faq(v).map(Some))?;
+    let (sql, params) = Update::new("branding_settings b")
+        .patch("primary_color_hex", primary)
+        .patch("secondary_color_hex", secondary)
+        .patch("accent_color_hex", accent)
+        .patch("background_color_hex", background)
+        .patch("font_body", body)
+        .patch("font_heading", heading)
+        .patch("radius_value", radius)
+        .patch("density_value", density)
+        .patch("hero_layout", layout)
+        .patch("token_overrides", tokens)
+        .patch("dark_mode_overrides", dark)
+        .patch("dark_token_overrides", dark_tokens)
+        .patch("pricing_faq", faq)
+        .where_eq("b.organization_id", organization_id)
+        .returning_columns::<Branding>()
+        .build();
     let row = ctx
         .database()
-        .query_opt(
-            &format!(
-                "UPDATE branding_settings b SET \
-                   primary_color_hex = COALESCE($2, b.primary_color_hex), \
-                   secondary_color_hex = CASE WHEN $3 THEN $4 ELSE b.secondary_color_hex END, \
-                   accent_color_hex = CASE WHEN $5 THEN $6 ELSE b.accent_color_hex END, \
-                   background_color_hex = CASE WHEN $7 THEN $8 ELSE b.background_color_hex END, \
-                   font_body = CASE WHEN $9 THEN $10 ELSE b.font_body END, \
-                   font_heading = CASE WHEN $11 THEN $12 ELSE b.font_heading END, \
-                   radius_value = COALESCE($13, b.radius_value), \
-                   density_value = COALESCE($14, b.density_value), \
-                   hero_layout = COALESCE($15, b.hero_layout), \
-                   token_overrides = CASE WHEN $16 THEN $17 ELSE b.token_overrides END, \
-                   dark_mode_overrides = CASE WHEN $18 THEN $19 ELSE b.dark_mode_overrides END, \
-                   dark_token_overrides = CASE WHEN $20 THEN $21 ELSE b.dark_token_overrides END, \
-                   pricing_faq = CASE WHEN $22 THEN $23 ELSE b.pricing_faq END \
-                 WHERE b.organization_id = $1 RETURNING {BRANDING_COLUMNS}"
-            ),
-            &[
-                organization_id.into(),
-                primary.into(),
-                secondary.0.into(),
-                secondary.1.into(),
-                accent.0.into(),
-                accent.1.into(),
-                background.0.into(),
-                background.1.into(),
-                body.0.into(),
-                body.1.into(),
-                heading.0.into(),
-                heading.1.into(),
-                radius.into(),
-                density.into(),
-                layout.into(),
-                tokens.0.into(),
-                tokens.1.into(),
-                dark.0.into(),
-                dark.1.into(),
-                dark_tokens.0.into(),
-                dark_tokens.1.into(),
-                faq.0.into(),
-                faq.1.into(),
-            ],
-        )
+        .query_opt(&sql, &params)
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
     forget_public_of(ctx, organization_id).await;
-    branding_from_row(&row)
+    Ok(row.decode()?)
 }
 
 /// The largest logo accepted.
@@ -385,7 +316,8 @@ async fn set_logo(
         .query_opt(
             &format!(
                 "UPDATE branding_settings SET logo_url = $2, logo_r2_path = $3 WHERE organization_id = $1 \
-                 RETURNING {BRANDING_COLUMNS}"
+                 RETURNING {}",
+                columns::<Branding>("")
             ),
             &[organization_id.into(), url.into(), key.into()],
         )
@@ -399,7 +331,7 @@ async fn set_logo(
         .await?;
     transaction.commit().await?;
     forget_public_of(ctx, organization_id).await;
-    branding_from_row(&row)
+    Ok(row.decode()?)
 }
 
 async fn forget_public_of(ctx: &Context, organization_id: Uuid) {
@@ -409,7 +341,7 @@ async fn forget_public_of(ctx: &Context, organization_id: Uuid) {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Contact {
     pub platform_name: String,
@@ -422,64 +354,46 @@ pub struct Contact {
     pub tiktok_url: Option<String>,
 }
 
+/// Changes to contact settings (the body of `PUT …/settings/contact`). A
+/// field left out is left as it is. `null` clears a URL, and so does an
+/// empty (or blank) one; `null` for the others is refused with a 400 naming
+/// the field.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct ContactChanges {
-    pub platform_name: Option<String>,
-    pub support_email: Option<String>,
-    pub timezone: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub contact_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub twitter_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub youtube_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub instagram_url: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub tiktok_url: Option<Option<String>>,
-}
-
-const CONTACT_COLUMNS: &str = "platform_name, support_email, contact_url, timezone, twitter_url, youtube_url, instagram_url, tiktok_url";
-
-fn contact_from_row(row: &Row) -> Result<Contact, ApiError> {
-    Ok(Contact {
-        platform_name: row.get("platform_name")?,
-        support_email: row.get("support_email")?,
-        contact_url: row.get("contact_url")?,
-        timezone: row.get("timezone")?,
-        twitter_url: row.get("twitter_url")?,
-        youtube_url: row.get("youtube_url")?,
-        instagram_url: row.get("instagram_url")?,
-        tiktok_url: row.get("tiktok_url")?,
-    })
+    pub platform_name: Patch<String>,
+    pub support_email: Patch<String>,
+    pub timezone: Patch<String>,
+    pub contact_url: Patch<String>,
+    pub twitter_url: Patch<String>,
+    pub youtube_url: Patch<String>,
+    pub instagram_url: Patch<String>,
+    pub tiktok_url: Patch<String>,
 }
 
 pub async fn contact(ctx: &Context, organization_id: Uuid) -> Result<Contact, ApiError> {
     let row = ctx
         .database()
         .query_opt(
-            &format!("SELECT {CONTACT_COLUMNS} FROM contact_settings WHERE organization_id = $1"),
+            &format!(
+                "SELECT {} FROM contact_settings WHERE organization_id = $1",
+                columns::<Contact>("")
+            ),
             &[organization_id.into()],
         )
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
-    contact_from_row(&row)
+    Ok(row.decode()?)
 }
 
-fn bounded_text(field: &'static str, value: &str) -> Result<String, ApiError> {
-    codex_validation::required_text(field, value, 100)
+fn bounded_text(field: &'static str, patch: Patch<String>) -> Result<Patch<String>, ApiError> {
+    patch
+        .required(field)?
+        .try_map(|v| codex_validation::required_text(field, &v, 100))
 }
 
-fn url_option(
-    field: &'static str,
-    value: Option<Option<String>>,
-) -> Result<(bool, Option<String>), ApiError> {
-    match value {
-        None => Ok((false, None)),
-        Some(None) => Ok((true, None)),
-        Some(Some(value)) => Ok((true, check_url(field, &value)?)),
-    }
+fn url(field: &'static str, patch: Patch<String>) -> Result<Patch<String>, ApiError> {
+    patch.clearable(|v| check_url(field, v))
 }
 
 pub async fn update_contact(
@@ -487,64 +401,38 @@ pub async fn update_contact(
     organization_id: Uuid,
     changes: ContactChanges,
 ) -> Result<Contact, ApiError> {
-    let name = changes
-        .platform_name
-        .as_deref()
-        .map(|v| bounded_text("platformName", v))
-        .transpose()?;
+    let name = bounded_text("platformName", changes.platform_name)?;
     let support = changes
         .support_email
-        .as_deref()
-        .map(|v| codex_validation::email_address("supportEmail", v))
-        .transpose()?;
-    let timezone = changes
-        .timezone
-        .as_deref()
-        .map(|v| bounded_text("timezone", v))
-        .transpose()?;
-    let contact_url = url_option("contactUrl", changes.contact_url)?;
-    let twitter = url_option("twitterUrl", changes.twitter_url)?;
-    let youtube = url_option("youtubeUrl", changes.youtube_url)?;
-    let instagram = url_option("instagramUrl", changes.instagram_url)?;
-    let tiktok = url_option("tiktokUrl", changes.tiktok_url)?;
+        .required("supportEmail")?
+        .try_map(|v| codex_validation::email_address("supportEmail", &v))?;
+    let timezone = bounded_text("timezone", changes.timezone)?;
+    let contact_url = url("contactUrl", changes.contact_url)?;
+    let twitter = url("twitterUrl", changes.twitter_url)?;
+    let youtube = url("youtubeUrl", changes.youtube_url)?;
+    let instagram = url("instagramUrl", changes.instagram_url)?;
+    let tiktok = url("tiktokUrl", changes.tiktok_url)?;
+    let (sql, params) = Update::new("contact_settings c")
+        .patch("platform_name", name)
+        .patch("support_email", support)
+        .patch("timezone", timezone)
+        .patch("contact_url", contact_url)
+        .patch("twitter_url", twitter)
+        .patch("youtube_url", youtube)
+        .patch("instagram_url", instagram)
+        .patch("tiktok_url", tiktok)
+        .where_eq("c.organization_id", organization_id)
+        .returning_columns::<Contact>()
+        .build();
     let row = ctx
         .database()
-        .query_opt(
-            &format!(
-                "UPDATE contact_settings c SET \
-                   platform_name = COALESCE($2, c.platform_name), \
-                   support_email = COALESCE($3, c.support_email), \
-                   timezone = COALESCE($4, c.timezone), \
-                   contact_url = CASE WHEN $5 THEN $6 ELSE c.contact_url END, \
-                   twitter_url = CASE WHEN $7 THEN $8 ELSE c.twitter_url END, \
-                   youtube_url = CASE WHEN $9 THEN $10 ELSE c.youtube_url END, \
-                   instagram_url = CASE WHEN $11 THEN $12 ELSE c.instagram_url END, \
-                   tiktok_url = CASE WHEN $13 THEN $14 ELSE c.tiktok_url END \
-                 WHERE c.organization_id = $1 RETURNING {CONTACT_COLUMNS}"
-            ),
-            &[
-                organization_id.into(),
-                name.into(),
-                support.into(),
-                timezone.into(),
-                contact_url.0.into(),
-                contact_url.1.into(),
-                twitter.0.into(),
-                twitter.1.into(),
-                youtube.0.into(),
-                youtube.1.into(),
-                instagram.0.into(),
-                instagram.1.into(),
-                tiktok.0.into(),
-                tiktok.1.into(),
-            ],
-        )
+        .query_opt(&sql, &params)
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
-    contact_from_row(&row)
+    Ok(row.decode()?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Features {
     pub enable_signups: bool,
@@ -552,32 +440,29 @@ pub struct Features {
     pub enable_subscriptions: bool,
 }
 
+/// Changes to features (the body of `PUT …/settings/features`). A switch
+/// left out is left as it is; `null` is refused.
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct FeatureChanges {
-    pub enable_signups: Option<bool>,
-    pub enable_purchases: Option<bool>,
-    pub enable_subscriptions: Option<bool>,
-}
-
-fn features_from_row(row: &Row) -> Result<Features, ApiError> {
-    Ok(Features {
-        enable_signups: row.get("enable_signups")?,
-        enable_purchases: row.get("enable_purchases")?,
-        enable_subscriptions: row.get("enable_subscriptions")?,
-    })
+    pub enable_signups: Patch<bool>,
+    pub enable_purchases: Patch<bool>,
+    pub enable_subscriptions: Patch<bool>,
 }
 
 pub async fn features(ctx: &Context, organization_id: Uuid) -> Result<Features, ApiError> {
     let row = ctx
         .database()
         .query_opt(
-            "SELECT enable_signups, enable_purchases, enable_subscriptions FROM feature_settings WHERE organization_id = $1",
+            &format!(
+                "SELECT {} FROM feature_settings WHERE organization_id = $1",
+                columns::<Features>("")
+            ),
             &[organization_id.into()],
         )
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
-    features_from_row(&row)
+    Ok(row.decode()?)
 }
 
 pub async fn update_features(
@@ -585,24 +470,31 @@ pub async fn update_features(
     organization_id: Uuid,
     changes: FeatureChanges,
 ) -> Result<Features, ApiError> {
+    let (sql, params) = Update::new("feature_settings f")
+        .patch(
+            "enable_signups",
+            changes.enable_signups.required("enableSignups")?,
+        )
+        .patch(
+            "enable_purchases",
+            changes.enable_purchases.required("enablePurchases")?,
+        )
+        .patch(
+            "enable_subscriptions",
+            changes
+                .enable_subscriptions
+                .required("enableSubscriptions")?,
+        )
+        .where_eq("f.organization_id", organization_id)
+        .returning_columns::<Features>()
+        .build();
     let row = ctx
         .database()
-        .query_opt(
-            "UPDATE feature_settings f SET enable_signups = COALESCE($2, f.enable_signups), \
-               enable_purchases = COALESCE($3, f.enable_purchases), \
-               enable_subscriptions = COALESCE($4, f.enable_subscriptions) \
-             WHERE f.organization_id = $1 RETURNING enable_signups, enable_purchases, enable_subscriptions",
-            &[
-                organization_id.into(),
-                changes.enable_signups.into(),
-                changes.enable_purchases.into(),
-                changes.enable_subscriptions.into(),
-            ],
-        )
+        .query_opt(&sql, &params)
         .await?
         .ok_or_else(|| ApiError::not_found("Organization not found"))?;
     forget_public_of(ctx, organization_id).await;
-    features_from_row(&row)
+    Ok(row.decode()?)
 }
 
 #[cfg(test)]

@@ -1,14 +1,18 @@
 //! The organisation rules against real PostgreSQL: ownership on create,
 //! invitations (address check, single use, waiting for a sign-up,
-//! re-inviting a removed member), the last-owner guard, and the public view
-//! following every change.
+//! re-inviting a removed member), the last-owner guard, the public view
+//! following every change, and partial changes (left out: kept; `null` or
+//! an emptied text field: cleared; values: set; required fields refuse
+//! `null`).
 
+use codex_database::Patch;
 use codex_mail::read_outbox;
 use codex_orgs::members::{self, Invitee};
 use codex_orgs::membership::MemberRole;
 use codex_orgs::organisation::{self, OrganisationFields};
-use codex_orgs::settings::{self, BrandingChanges};
+use codex_orgs::settings::{self, BrandingChanges, ContactChanges, FeatureChanges};
 use codex_testkit::world::World;
+use serde_json::json;
 use uuid::Uuid;
 
 trait Helpers {
@@ -33,8 +37,8 @@ impl Helpers for World {
 
     async fn organisation(&self, owner: &str, slug: &str) -> Uuid {
         let fields = OrganisationFields {
-            name: Some("Studio".to_owned()),
-            slug: Some(slug.to_owned()),
+            name: Patch::Value("Studio".to_owned()),
+            slug: Patch::Value(slug.to_owned()),
             ..OrganisationFields::default()
         };
         organisation::create(self.ctx(), owner, &fields)
@@ -234,7 +238,7 @@ async fn the_public_view_follows_every_change() {
         world.ctx(),
         organisation,
         BrandingChanges {
-            primary_color_hex: Some("#abcdef".to_owned()),
+            primary_color_hex: Patch::Value("#abcdef".to_owned()),
             ..BrandingChanges::default()
         },
     )
@@ -246,8 +250,8 @@ async fn the_public_view_follows_every_change() {
     assert_eq!(changed.info.brand_colors.primary, "#ABCDEF");
 
     let renamed = OrganisationFields {
-        slug: Some("after".to_owned()),
-        name: Some("Renamed".to_owned()),
+        slug: Patch::Value("after".to_owned()),
+        name: Patch::Value("Renamed".to_owned()),
         ..OrganisationFields::default()
     };
     organisation::update(world.ctx(), organisation, &renamed)
@@ -274,5 +278,165 @@ async fn the_public_view_follows_every_change() {
         organisation::slug_available(world.ctx(), "after")
             .await
             .expect("check")
+    );
+}
+
+/// A request body, as the organisation service deserialises it.
+fn body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
+    serde_json::from_value(value).expect("a valid body")
+}
+
+/// The one field a 400 names.
+fn refused_field(error: &codex_errors::ApiError) -> String {
+    assert_eq!(error.status().as_u16(), 400, "{error:?}");
+    let details = error.details().expect("details");
+    details["details"][0]["path"]
+        .as_str()
+        .expect("a field")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_change_keeps_what_is_left_out_clears_what_is_null_and_sets_values() {
+    let world = World::new().await;
+    let owner = world.user("e@example.com").await;
+    let id = world.organisation(&owner, "patched").await;
+    let ctx = world.ctx();
+    let update = move |changes: serde_json::Value| {
+        let fields: OrganisationFields = body(changes);
+        async move { organisation::update(ctx, id, &fields).await }
+    };
+
+    let set =
+        update(json!({"description": " Made here. ", "websiteUrl": "https://studio.example"}))
+            .await
+            .expect("values set");
+    assert_eq!(set.description.as_deref(), Some("Made here."));
+    assert_eq!(set.website_url.as_deref(), Some("https://studio.example"));
+
+    let renamed = update(json!({"name": "Studio Two"}))
+        .await
+        .expect("a rename");
+    assert_eq!(renamed.name, "Studio Two");
+    assert_eq!(
+        (
+            renamed.description.as_deref(),
+            renamed.website_url.as_deref()
+        ),
+        (Some("Made here."), Some("https://studio.example")),
+        "left out: kept"
+    );
+
+    let cleared = update(json!({"description": null}))
+        .await
+        .expect("null clears");
+    assert_eq!(cleared.description, None);
+    assert_eq!(
+        cleared.website_url.as_deref(),
+        Some("https://studio.example"),
+        "left out: kept"
+    );
+    assert_eq!(cleared.name, "Studio Two");
+
+    let emptied = update(json!({"websiteUrl": "  "}))
+        .await
+        .expect("an emptied form field clears");
+    assert_eq!(emptied.website_url, None);
+
+    let untouched = update(json!({})).await.expect("nothing sent");
+    assert_eq!(untouched, emptied, "nothing written, updatedAt included");
+    assert_eq!(
+        organisation::get(world.ctx(), id).await.expect("read"),
+        emptied
+    );
+
+    for (changes, field) in [
+        (json!({"name": null}), "name"),
+        (json!({"name": " "}), "name"),
+        (json!({"slug": null}), "slug"),
+        (json!({"description": "ok", "slug": ""}), "slug"),
+    ] {
+        let refused = update(changes.clone()).await.expect_err("required");
+        assert_eq!(refused_field(&refused), field, "{changes}");
+    }
+    assert_eq!(
+        organisation::get(world.ctx(), id).await.expect("read"),
+        emptied,
+        "a refused change writes nothing"
+    );
+}
+
+#[tokio::test]
+async fn settings_changes_follow_the_same_convention() {
+    let world = World::new().await;
+    let owner = world.user("f@example.com").await;
+    let id = world.organisation(&owner, "conventional").await;
+    let ctx = world.ctx();
+
+    let branding = move |changes: serde_json::Value| {
+        let changes: BrandingChanges = body(changes);
+        settings::update_branding(ctx, id, changes)
+    };
+    let set = branding(json!({"secondaryColorHex": "#010203", "fontBody": "Inter"}))
+        .await
+        .expect("values set");
+    assert_eq!(set.secondary_color_hex.as_deref(), Some("#010203"));
+    let kept = branding(json!({"fontBody": null}))
+        .await
+        .expect("null clears");
+    assert_eq!(kept.font_body, None);
+    assert_eq!(
+        kept.secondary_color_hex.as_deref(),
+        Some("#010203"),
+        "left out: kept"
+    );
+    let emptied = branding(json!({"secondaryColorHex": ""}))
+        .await
+        .expect("empty clears");
+    assert_eq!(emptied.secondary_color_hex, None);
+    for field in ["primaryColorHex", "radiusValue", "heroLayout"] {
+        let refused = branding(json!({ field: null }))
+            .await
+            .expect_err("required");
+        assert_eq!(refused_field(&refused), field);
+    }
+
+    let contact = move |changes: serde_json::Value| {
+        let changes: ContactChanges = body(changes);
+        settings::update_contact(ctx, id, changes)
+    };
+    let set =
+        contact(json!({"twitterUrl": "https://twitter.com/studio", "timezone": "Europe/Paris"}))
+            .await
+            .expect("values set");
+    assert_eq!(
+        set.twitter_url.as_deref(),
+        Some("https://twitter.com/studio")
+    );
+    let cleared = contact(json!({"twitterUrl": null}))
+        .await
+        .expect("null clears");
+    assert_eq!(cleared.twitter_url, None);
+    assert_eq!(cleared.timezone, "Europe/Paris", "left out: kept");
+    let refused = contact(json!({"platformName": null}))
+        .await
+        .expect_err("required");
+    assert_eq!(refused_field(&refused), "platformName");
+
+    let features = move |changes: serde_json::Value| {
+        let changes: FeatureChanges = body(changes);
+        settings::update_features(ctx, id, changes)
+    };
+    let switched = features(json!({"enableSubscriptions": true}))
+        .await
+        .expect("a switch");
+    assert!(switched.enable_subscriptions && switched.enable_signups);
+    let refused = features(json!({"enableSignups": null}))
+        .await
+        .expect_err("a switch cannot be cleared");
+    assert_eq!(refused_field(&refused), "enableSignups");
+    assert_eq!(
+        settings::features(world.ctx(), id).await.expect("read"),
+        switched
     );
 }

@@ -10,20 +10,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use codex_context::Context;
-use codex_database::Row;
+use codex_database::{FromRow, Patch, Update, columns};
 use codex_errors::ApiError;
 use serde::{Deserialize, Serialize};
 
-fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 /// The platform's own settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformSettings {
     pub platform_name: String,
@@ -35,34 +27,24 @@ pub struct PlatformSettings {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Changes to the platform settings (the body of `PUT
+/// /api/platform/settings`). A field left out is left as it is. `null`
+/// clears `logoUrl`, and so does an empty one (forms send an emptied field
+/// as `""`); `null` for any other field is refused with a 400 naming it.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct PlatformChanges {
-    pub platform_name: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub logo_url: Option<Option<String>>,
-    pub primary_color_hex: Option<String>,
-    pub support_email: Option<String>,
-    pub enable_signups: Option<bool>,
-    pub enable_purchases: Option<bool>,
+    pub platform_name: Patch<String>,
+    pub logo_url: Patch<String>,
+    pub primary_color_hex: Patch<String>,
+    pub support_email: Patch<String>,
+    pub enable_signups: Patch<bool>,
+    pub enable_purchases: Patch<bool>,
 }
 
-const PLATFORM_COLUMNS: &str = "platform_name, logo_url, primary_color_hex, support_email, enable_signups, enable_purchases, updated_at";
 const PLATFORM_KEY: &str = "platform:settings";
 /// A safety net only: every change drops the cached copy.
 const CACHE_TTL: Duration = Duration::from_secs(3600);
-
-fn platform_from_row(row: &Row) -> Result<PlatformSettings, ApiError> {
-    Ok(PlatformSettings {
-        platform_name: row.get("platform_name")?,
-        logo_url: row.get("logo_url")?,
-        primary_color_hex: row.get("primary_color_hex")?,
-        support_email: row.get("support_email")?,
-        enable_signups: row.get("enable_signups")?,
-        enable_purchases: row.get("enable_purchases")?,
-        updated_at: row.get("updated_at")?,
-    })
-}
 
 /// The platform settings, cached until they change.
 pub async fn current(ctx: &Context) -> Result<PlatformSettings, ApiError> {
@@ -74,12 +56,15 @@ pub async fn current(ctx: &Context) -> Result<PlatformSettings, ApiError> {
     let row = ctx
         .database()
         .query_opt(
-            &format!("SELECT {PLATFORM_COLUMNS} FROM platform_configuration"),
+            &format!(
+                "SELECT {} FROM platform_configuration",
+                columns::<PlatformSettings>("")
+            ),
             &[],
         )
         .await?
         .ok_or_else(|| ApiError::internal("the platform settings row is missing"))?;
-    let found = platform_from_row(&row)?;
+    let found: PlatformSettings = row.decode()?;
     if let Ok(value) = serde_json::to_string(&found)
         && let Err(error) = ctx.kv().put(PLATFORM_KEY, &value, Some(CACHE_TTL)).await
     {
@@ -95,53 +80,46 @@ pub async fn update(
 ) -> Result<PlatformSettings, ApiError> {
     let name = changes
         .platform_name
-        .as_deref()
-        .map(|v| codex_validation::required_text("platformName", v, 100))
-        .transpose()?;
+        .required("platformName")?
+        .try_map(|v| codex_validation::required_text("platformName", &v, 100))?;
+    // An empty URL is none: `http_url` answers `None` for it.
     let logo = match changes.logo_url {
-        None => (false, None),
-        Some(None) => (true, None),
-        Some(Some(url)) => (true, codex_validation::http_url("logoUrl", &url, 2048)?),
+        Patch::Value(url) => {
+            codex_validation::http_url("logoUrl", &url, 2048)?.map_or(Patch::Null, Patch::Value)
+        }
+        other => other,
     };
     let primary = changes
         .primary_color_hex
-        .as_deref()
-        .map(|v| codex_validation::colour("primaryColorHex", v))
-        .transpose()?;
+        .required("primaryColorHex")?
+        .try_map(|v| codex_validation::colour("primaryColorHex", &v))?;
     let support = changes
         .support_email
-        .as_deref()
-        .map(|v| codex_validation::email_address("supportEmail", v))
-        .transpose()?;
+        .required("supportEmail")?
+        .try_map(|v| codex_validation::email_address("supportEmail", &v))?;
+    let (sql, params) = Update::new("platform_configuration p")
+        .patch("platform_name", name)
+        .patch("logo_url", logo)
+        .patch("primary_color_hex", primary)
+        .patch("support_email", support)
+        .patch(
+            "enable_signups",
+            changes.enable_signups.required("enableSignups")?,
+        )
+        .patch(
+            "enable_purchases",
+            changes.enable_purchases.required("enablePurchases")?,
+        )
+        .set("updated_by", changed_by)
+        .returning_columns::<PlatformSettings>()
+        .build();
     let row = ctx
         .database()
-        .query_opt(
-            &format!(
-                "UPDATE platform_configuration p SET \
-                   platform_name = COALESCE($1, p.platform_name), \
-                   logo_url = CASE WHEN $2 THEN $3 ELSE p.logo_url END, \
-                   primary_color_hex = COALESCE($4, p.primary_color_hex), \
-                   support_email = COALESCE($5, p.support_email), \
-                   enable_signups = COALESCE($6, p.enable_signups), \
-                   enable_purchases = COALESCE($7, p.enable_purchases), \
-                   updated_by = $8 \
-                 RETURNING {PLATFORM_COLUMNS}"
-            ),
-            &[
-                name.into(),
-                logo.0.into(),
-                logo.1.into(),
-                primary.into(),
-                support.into(),
-                changes.enable_signups.into(),
-                changes.enable_purchases.into(),
-                changed_by.into(),
-            ],
-        )
+        .query_opt(&sql, &params)
         .await?
         .ok_or_else(|| ApiError::internal("the platform settings row is missing"))?;
     if let Err(error) = ctx.kv().delete(PLATFORM_KEY).await {
         tracing::error!(%error, "could not drop the cached platform settings");
     }
-    platform_from_row(&row)
+    Ok(row.decode()?)
 }

@@ -20,26 +20,13 @@ pub async fn profile(
     Ok(Data(profile::get(state.ctx(), &viewer.user.id).await?))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ProfileBody {
-    display_name: Option<String>,
-    username: Option<String>,
-    bio: Option<String>,
-    social_links: Option<SocialLinks>,
-}
-
+/// The body is the changes themselves: a field left out is kept, `null`
+/// clears it (see [`ProfileChanges`]).
 pub async fn update_profile(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
-    Json(body): Json<ProfileBody>,
+    Json(changes): Json<ProfileChanges>,
 ) -> Result<Data<User>, ApiError> {
-    let changes = ProfileChanges {
-        display_name: body.display_name,
-        username: body.username,
-        bio: body.bio,
-        social_links: body.social_links,
-    };
     Ok(Data(
         profile::update(state.ctx(), &viewer.user.id, changes).await?,
     ))

@@ -15,26 +15,6 @@ use codex_validation::PageQuery;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct OrganisationBody {
-    name: Option<String>,
-    slug: Option<String>,
-    description: Option<String>,
-    website_url: Option<String>,
-}
-
-impl From<OrganisationBody> for OrganisationFields {
-    fn from(body: OrganisationBody) -> Self {
-        Self {
-            name: body.name,
-            slug: body.slug,
-            description: body.description,
-            website_url: body.website_url,
-        }
-    }
-}
-
 #[derive(Debug, Serialize)]
 pub struct SlugAvailability {
     available: bool,
@@ -44,10 +24,9 @@ pub struct SlugAvailability {
 pub async fn create(
     State(state): State<AppState>,
     creator: RoleIn<Creators>,
-    Json(body): Json<OrganisationBody>,
+    Json(fields): Json<OrganisationFields>,
 ) -> Result<Created<Organisation>, ApiError> {
     let viewer = creator.into_inner();
-    let fields = OrganisationFields::from(body);
     Ok(Created(
         organisation::create(state.ctx(), &viewer.user.id, &fields).await?,
     ))
@@ -126,12 +105,12 @@ pub async fn get(
     Ok(Data(organisation::get(state.ctx(), id).await?))
 }
 
+/// A field left out is kept, `null` clears it (see [`OrganisationFields`]).
 pub async fn update(
     State(state): State<AppState>,
     manager: OrgManager,
-    Json(body): Json<OrganisationBody>,
+    Json(fields): Json<OrganisationFields>,
 ) -> Result<Data<Organisation>, ApiError> {
-    let fields = OrganisationFields::from(body);
     Ok(Data(
         organisation::update(state.ctx(), manager.organization_id, &fields).await?,
     ))
