@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::membership::{MemberRole, MemberStatus};
+use crate::membership::{MemberRole, MemberStatus, Membership};
 use crate::organisation;
 
 pub const INVITATION_LIFETIME: Duration = Duration::days(7);
@@ -459,19 +459,6 @@ fn invalid_invitation() -> ApiError {
         .with_details(json!({"code": "INVALID_TOKEN"}))
 }
 
-/// The membership an accepted invitation made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
-#[serde(rename_all = "camelCase")]
-pub struct Joined {
-    pub organization_id: Uuid,
-    #[row(parse)]
-    pub role: MemberRole,
-    #[row(parse)]
-    pub status: MemberStatus,
-    #[row(rename = "created_at")]
-    pub joined_at: DateTime<Utc>,
-}
-
 /// An open invitation as `respond` reads it.
 #[derive(FromRow)]
 struct Open {
@@ -490,7 +477,7 @@ pub async fn respond(
     user_id: &str,
     user_email: &str,
     accept: bool,
-) -> Result<Option<Joined>, ApiError> {
+) -> Result<Option<Membership>, ApiError> {
     if !token::looks_valid(token) {
         return Err(invalid_invitation());
     }
@@ -544,7 +531,7 @@ pub async fn respond(
                    role = CASE WHEN m.role = 'owner' AND m.status = 'active' THEN m.role ELSE EXCLUDED.role END, \
                    created_at = CASE WHEN m.status = 'active' THEN m.created_at ELSE $5 END \
                  RETURNING {}",
-                columns::<Joined>("m")
+                columns::<Membership>("m")
             ),
             &[organization_id.into(), user_id.into(), role.into(), invitation_id.into(), now.into()],
         )

@@ -7,8 +7,8 @@ use codex_flows::team::{self, TeamMember};
 use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Path, Query};
 use codex_http_kit::respond::{Created, Data, List, no_content};
-use codex_orgs::members::{self, INVITABLE_ROLES, Invitation, Joined, MyMembership};
-use codex_orgs::membership::MemberRole;
+use codex_orgs::members::{self, INVITABLE_ROLES, Invitation, MyMembership};
+use codex_orgs::membership::{MemberRole, Membership};
 use codex_policy::{OrgManager, OrgMember, Viewer};
 use codex_validation::PageQuery;
 use serde::Deserialize;
@@ -147,7 +147,7 @@ pub async fn accept(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     Json(body): Json<TokenBody>,
-) -> Result<Data<Joined>, ApiError> {
+) -> Result<Data<Membership>, ApiError> {
     let membership = members::respond(
         state.ctx(),
         &body.token,
