@@ -11,10 +11,59 @@ use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Query};
 use codex_policy::{Client, MaybeViewer, Viewer, cookie};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::Serialize;
+
+use codex_accounts::User;
+use codex_accounts::session::SessionRecord;
+
+/// `{redirect, token, url, user}`: BetterAuth's sign-in answer.
+#[derive(Debug, Serialize)]
+pub(crate) struct SignedInAnswer<'a> {
+    redirect: bool,
+    token: &'a str,
+    url: Option<&'a str>,
+    user: &'a User,
+}
+
+/// `{token, user}`: BetterAuth's sign-up answer (`token` is null until the
+/// address is verified) and change-password answer.
+#[derive(Debug, Serialize)]
+pub(crate) struct TokenAndUser<'a> {
+    token: Option<&'a str>,
+    user: &'a User,
+}
+
+/// `{session, user}`: BetterAuth's `get-session` answer.
+#[derive(Debug, Serialize)]
+pub(crate) struct SessionAnswer<'a> {
+    session: &'a SessionRecord,
+    user: &'a User,
+}
+
+/// `{success: true}` (sign-out).
+#[derive(Debug, Serialize)]
+pub(crate) struct Success {
+    success: bool,
+}
+
+/// `{status: true, message?, user?}`: BetterAuth's acknowledgements.
+#[derive(Debug, Serialize)]
+pub(crate) struct Status<'a> {
+    status: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<&'a User>,
+}
+
+const DONE: Status<'static> = Status {
+    status: true,
+    message: None,
+    user: None,
+};
 
 /// JSON with a `Set-Cookie` header.
-fn with_cookie(body: Value, set_cookie: HeaderValue) -> Response {
+fn with_cookie(body: impl Serialize, set_cookie: HeaderValue) -> Response {
     let mut response = axum::Json(body).into_response();
     response
         .headers_mut()
@@ -33,12 +82,12 @@ fn no_store(mut response: Response) -> Response {
 /// The sign-in answer: `{redirect, token, url, user}` and the cookie.
 pub(crate) fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Response {
     with_cookie(
-        json!({
-            "redirect": false,
-            "token": signed_in.token.plaintext,
-            "url": null,
-            "user": signed_in.user,
-        }),
+        SignedInAnswer {
+            redirect: false,
+            token: &signed_in.token.plaintext,
+            url: None,
+            user: &signed_in.user,
+        },
         cookie::issue(
             state.config(),
             &signed_in.token.plaintext,
@@ -69,7 +118,11 @@ pub async fn sign_up(
     };
     let user = auth::sign_up(state.ctx(), input).await?;
     Ok(no_store(
-        axum::Json(json!({ "token": null, "user": user })).into_response(),
+        axum::Json(TokenAndUser {
+            token: None,
+            user: &user,
+        })
+        .into_response(),
     ))
 }
 
@@ -105,7 +158,7 @@ pub async fn sign_out(
         session::revoke(state.ctx(), &token).await?;
     }
     Ok(with_cookie(
-        json!({ "success": true }),
+        Success { success: true },
         cookie::clear(state.config()),
     ))
 }
@@ -120,7 +173,10 @@ pub async fn get_session(
         (Some(found), Some(token)) => {
             // Re-issued on every read, so a renewed session's cookie lives as long as it does.
             with_cookie(
-                json!({ "session": found.session, "user": found.user }),
+                SessionAnswer {
+                    session: &found.session,
+                    user: &found.user,
+                },
                 cookie::issue(
                     state.config(),
                     &token,
@@ -129,8 +185,8 @@ pub async fn get_session(
                 ),
             )
         }
-        (None, Some(_)) => with_cookie(Value::Null, cookie::clear(state.config())),
-        _ => no_store(axum::Json(Value::Null).into_response()),
+        (None, Some(_)) => with_cookie((), cookie::clear(state.config())),
+        _ => no_store(axum::Json(()).into_response()),
     }
 }
 
@@ -146,7 +202,7 @@ pub async fn send_verification_email(
     Json(body): Json<SendVerificationBody>,
 ) -> Result<Response, ApiError> {
     auth::send_verification_email(state.ctx(), &body.email, body.callback_url.as_deref()).await?;
-    Ok(axum::Json(json!({ "status": true })).into_response())
+    Ok(axum::Json(DONE).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -200,7 +256,13 @@ pub async fn verify_email(
     );
     let mut response = match callback {
         Some(callback) => redirect(&callback)?,
-        None => no_store(axum::Json(json!({ "status": true, "user": user })).into_response()),
+        None => no_store(
+            axum::Json(Status {
+                user: Some(&user),
+                ..DONE
+            })
+            .into_response(),
+        ),
     };
     response
         .headers_mut()
@@ -220,10 +282,10 @@ pub async fn request_password_reset(
     Json(body): Json<ResetRequestBody>,
 ) -> Result<Response, ApiError> {
     auth::request_password_reset(state.ctx(), &body.email, body.redirect_to.as_deref()).await?;
-    Ok(axum::Json(json!({
-        "status": true,
-        "message": "If this email exists in our system, check your email for the reset link",
-    }))
+    Ok(axum::Json(Status {
+        message: Some("If this email exists in our system, check your email for the reset link"),
+        ..DONE
+    })
     .into_response())
 }
 
@@ -239,7 +301,7 @@ pub async fn reset_password(
     Json(body): Json<ResetBody>,
 ) -> Result<Response, ApiError> {
     auth::reset_password(state.ctx(), &body.token, &body.new_password).await?;
-    Ok(axum::Json(json!({ "status": true })).into_response())
+    Ok(axum::Json(DONE).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -266,7 +328,10 @@ pub async fn change_password(
     )
     .await?;
     Ok(with_cookie(
-        json!({ "token": signed_in.token.plaintext, "user": signed_in.user }),
+        TokenAndUser {
+            token: Some(&signed_in.token.plaintext),
+            user: &signed_in.user,
+        },
         cookie::issue(
             state.config(),
             &signed_in.token.plaintext,
