@@ -26,6 +26,38 @@ impl OutboxMailer {
     }
 }
 
+impl OutboxMailer {
+    async fn record_refused(&self, email: &Email, transport: &str, refused: &MailError) {
+        // The columns hold at most 998 characters of subject; the rest of a
+        // refused message is kept as it came.
+        let subject: String = email.subject.chars().take(998).collect();
+        let recorded = self
+            .database
+            .execute(
+                "INSERT INTO mail_outbox (to_address, from_address, subject, text_body, html_body, transport, status, error) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'failed', $7)",
+                &[
+                    email.to.trim().into(),
+                    self.from.as_str().into(),
+                    subject.into(),
+                    email.text.as_str().into(),
+                    email.html.clone().into(),
+                    transport.into(),
+                    refused.to_string().into(),
+                ],
+            )
+            .await;
+        match recorded {
+            Ok(_) => tracing::error!(
+                to = %mask_address(&email.to),
+                error = %refused,
+                "e-mail refused before sending; recorded as failed"
+            ),
+            Err(error) => tracing::error!(%error, "could not record a refused e-mail"),
+        }
+    }
+}
+
 fn outbox_error(error: &DbError) -> MailError {
     MailError::Outbox(error.to_string())
 }
@@ -33,8 +65,13 @@ fn outbox_error(error: &DbError) -> MailError {
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
-        check(email)?;
         let transport = self.delivery.as_ref().map_or("outbox", |d| d.name());
+        if let Err(refused) = check(email) {
+            // Never sent (a header-unsafe subject or a bad recipient), but
+            // never lost either: recorded as failed with the reason.
+            self.record_refused(email, transport, &refused).await;
+            return Err(refused);
+        }
         let row = self
             .database
             .query_opt(

@@ -52,7 +52,7 @@ async fn without_a_transport_messages_are_kept_and_read_back_newest_first() {
 }
 
 #[tokio::test]
-async fn invalid_messages_are_refused_and_nothing_is_recorded() {
+async fn invalid_messages_are_refused_and_recorded_as_failed_not_lost() {
     let test = TestDatabase::new().await;
     let mailer = OutboxMailer::new(test.database(), "Codex <no-reply@example.com>", None);
     let error = mailer
@@ -60,12 +60,11 @@ async fn invalid_messages_are_refused_and_nothing_is_recorded() {
         .await
         .expect_err("injection");
     assert!(matches!(error, MailError::Invalid(_)), "{error:?}");
-    assert!(
-        read_outbox(test.database().as_ref(), "a@example.com", 10)
-            .await
-            .expect("read")
-            .is_empty()
-    );
+    let recorded = read_outbox(test.database().as_ref(), "a@example.com", 10)
+        .await
+        .expect("read");
+    assert_eq!(recorded.len(), 1, "the refused message is on record");
+    assert_eq!(recorded[0].status, "failed");
 }
 
 /// A minimal SMTP server: accepts one message and hands its text over.

@@ -105,9 +105,13 @@ fn font(field: &'static str, value: &str) -> Result<String, ApiError> {
     }
 }
 
+/// A number from `low` to `high`, kept to four decimal places (the column
+/// holds ten characters: `1.0000000000000002` would not fit, and no design
+/// needs that precision).
 fn in_range(field: &'static str, value: f64, low: f64, high: f64) -> Result<String, ApiError> {
     if value.is_finite() && (low..=high).contains(&value) {
-        Ok(value.to_string())
+        let rounded = (value * 10_000.0).round() / 10_000.0;
+        Ok(rounded.to_string())
     } else {
         Err(ApiError::invalid_fields([(
             field,
@@ -510,6 +514,23 @@ mod tests {
         for bad in ["red", "#12345", "#1234567", "abcdef", "#GGGGGG"] {
             assert!(codex_validation::colour("c", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn numbers_in_range_fit_their_column_however_many_digits_they_come_with() {
+        for (sent, stored) in [
+            (1.0, "1"),
+            (0.5, "0.5"),
+            (1.000_000_000_000_000_2, "1"),
+            (0.333_333_333_333_333_3, "0.3333"),
+            (1.999_999_99, "2"),
+        ] {
+            let kept = in_range("radiusValue", sent, 0.0, 2.0).expect("in range");
+            assert_eq!(kept, stored);
+            assert!(kept.len() <= 10, "{kept}");
+        }
+        assert!(in_range("radiusValue", 2.1, 0.0, 2.0).is_err());
+        assert!(in_range("radiusValue", f64::NAN, 0.0, 2.0).is_err());
     }
 
     #[test]
