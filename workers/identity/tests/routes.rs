@@ -123,6 +123,52 @@ async fn an_avatar_is_stored_served_and_replaced() {
 }
 
 #[tokio::test]
+async fn public_files_cannot_run_as_documents() {
+    let app = app().await;
+    let objects = app.ctx().objects();
+    objects
+        .put(
+            "logos/o1/logo.svg",
+            br#"<svg xmlns="http://www.w3.org/2000/svg"/>"#.to_vec(),
+            Some("image/svg+xml"),
+        )
+        .await
+        .expect("put");
+    objects
+        .put("avatars/u1/a.png", PNG.to_vec(), Some("image/png"))
+        .await
+        .expect("put");
+    let policy = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+    let svg = app.get("/assets/logos/o1/logo.svg").send().await;
+    svg.assert_status(StatusCode::OK);
+    assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
+    assert_eq!(svg.header("content-security-policy"), Some(policy));
+    assert_eq!(svg.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(svg.header("content-disposition"), Some("attachment"));
+
+    let png = app.get("/assets/avatars/u1/a.png").send().await;
+    png.assert_status(StatusCode::OK);
+    assert_eq!(png.header("content-security-policy"), Some(policy));
+    assert_eq!(png.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(
+        png.header("content-disposition"),
+        None,
+        "shown, not downloaded"
+    );
+
+    // Other routes keep the usual policy.
+    let profile = app.get("/api/user/profile").send().await;
+    assert!(
+        profile
+            .header("content-security-policy")
+            .is_some_and(|value| value.starts_with("default-src 'self'")),
+        "{:?}",
+        profile.header("content-security-policy")
+    );
+}
+
+#[tokio::test]
 async fn deleting_an_account_needs_the_word_and_no_owned_organisation() {
     let app = app().await;
     let ann = app.sign_up("ann@example.com", "creator").await;
