@@ -29,7 +29,24 @@ pub const MAX_UPLOAD_BYTES: u64 = 1024 * 1024 * 1024;
 pub fn routes(store: Arc<LocalFolderStore>) -> Router<AppState> {
     Router::new()
         .route("/local-storage/{*key}", get(download).put(upload))
+        .layer(axum::middleware::from_fn(close_after_refused_upload))
         .layer(Extension(store))
+}
+
+/// A refused `PUT` leaves its body unread, so the connection cannot carry
+/// another request: saying so keeps a client from reusing it (and failing).
+async fn close_after_refused_upload(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let upload = request.method() == axum::http::Method::PUT;
+    let mut response = next.run(request).await;
+    if upload && !response.status().is_success() {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 #[derive(Debug, Deserialize)]

@@ -221,6 +221,11 @@ async fn uploads_are_refused_before_their_body_is_read() {
             .await;
         response.assert_status(expected);
         assert_eq!(read.load(Ordering::SeqCst), 0, "{what}: the body was read");
+        assert_eq!(
+            response.header("connection"),
+            Some("close"),
+            "{what}: the unread body leaves the connection unusable"
+        );
     }
 
     // Signed, but without a Content-Length or with one over the limit.
