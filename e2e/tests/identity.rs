@@ -19,6 +19,47 @@ const TINY_PNG: [u8; 68] = [
     0xae, 0x42, 0x60, 0x82,
 ];
 
+/// TINY_PNG with the metadata a camera or editor adds after its header: an
+/// `eXIf` chunk with a GPS position, a `tEXt` comment and a `tIME` stamp,
+/// each with its CRC.
+fn png_with_metadata() -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFF_u32;
+        for byte in bytes {
+            crc ^= u32::from(*byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut png = TINY_PNG[..33].to_vec();
+    for (kind, data) in [
+        (
+            &b"eXIf"[..],
+            &b"MM\0*\0\0\0\x08\0\0\0\0GPSLatitude 51.5007 N"[..],
+        ),
+        (b"tEXt", b"Comment\0taken at home, GPS 51.5007 N 0.1246 W"),
+        (b"tIME", &[7, 233, 6, 1, 12, 0, 0]),
+    ] {
+        let mut chunk = u32::try_from(data.len())
+            .expect("a small chunk")
+            .to_be_bytes()
+            .to_vec();
+        chunk.extend_from_slice(kind);
+        chunk.extend_from_slice(data);
+        let crc = crc32(&chunk[4..]);
+        chunk.extend_from_slice(&crc.to_be_bytes());
+        png.extend(chunk);
+    }
+    png.extend_from_slice(&TINY_PNG[33..]);
+    png
+}
+
 /// A form with one file field.
 fn file_form(field: &str, bytes: Vec<u8>, file_name: &str, mime: &str) -> Form {
     let part = Part::bytes(bytes)
@@ -251,6 +292,36 @@ async fn an_uploaded_avatar_is_served_and_shown_until_removed() {
     removed.expect_status(StatusCode::NO_CONTENT, "DELETE avatar");
     let profile = profile_of(&browser).await;
     assert!(profile["image"].is_null(), "{profile}");
+}
+
+#[tokio::test]
+async fn an_avatar_is_served_without_its_metadata() {
+    let browser = signed_in().await;
+    let photo = png_with_metadata();
+    let reply = browser
+        .call(
+            browser
+                .post("identity", "/api/user/avatar")
+                .multipart(file_form("avatar", photo, "me.png", "image/png")),
+        )
+        .await;
+    reply.expect_status(StatusCode::OK, "upload");
+    let avatar_url = reply.body["data"]["avatarUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("avatarUrl: {}", reply.body))
+        .to_owned();
+
+    let (status, content_type, bytes) = browser.download(&avatar_url).await;
+    assert_eq!(status, StatusCode::OK, "GET {avatar_url}");
+    assert_eq!(content_type.as_deref(), Some("image/png"));
+    for gone in [&b"GPS"[..], b"eXIf", b"tEXt", b"tIME", b"taken at home"] {
+        assert!(
+            !bytes.windows(gone.len()).any(|window| window == gone),
+            "{} kept",
+            String::from_utf8_lossy(gone)
+        );
+    }
+    assert_eq!(bytes, TINY_PNG, "the picture itself, byte for byte");
 }
 
 #[tokio::test]

@@ -36,6 +36,53 @@ const HOSTILE_SVG: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
 </svg>
 "##;
 
+/// An SVG whose `javascript:` links are hidden from a filter that reads
+/// attribute values as written: character references and tabs inside
+/// animations that retarget `href`, an encoded link, an outside `use`, a
+/// style sheet and handlers.
+const ENCODED_SCRIPT_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" \
+     xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"32\" height=\"32\">\
+     <a id=\"l\"><animate attributeName=\"href\" values=\"jav&#x61;script:alert(1)\"/>\
+     <set attributeName=\"href\" to=\"java&#x09;script:alert(2)\"/>\
+     <rect width=\"32\" height=\"32\" fill=\"#10B981\"/></a>\
+     <a xlink:href=\"jav&#x09;ascript:alert(3)\"><circle cx=\"16\" cy=\"16\" r=\"8\"/></a>\
+     <use href=\"https://evil.example/sprite.svg#icon\"/>\
+     <style>rect { fill: url(javascript:alert(4)) }</style>\
+     <foreignObject><iframe xmlns=\"http://www.w3.org/1999/xhtml\" src=\"javascript:alert(5)\"/></foreignObject>\
+     <g onclick=\"alert(6)\" style=\"fill:url(&quot;java&#9;script:alert(7)&quot;)\"/>\
+     </svg>";
+
+/// `text` as a browser would read it: character references decoded,
+/// whitespace and control characters gone, lower case.
+fn as_read(text: &str) -> String {
+    let mut decoded = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("&#") {
+        decoded.push_str(&rest[..start]);
+        let reference = &rest[start + 2..];
+        let end = reference.find(';').unwrap_or(reference.len());
+        let number = &reference[..end];
+        let code = match number.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None => number.parse().ok(),
+        };
+        match code.and_then(char::from_u32) {
+            Some(character) => decoded.push(character),
+            None => decoded.push_str(&rest[start..start + 2 + end]),
+        }
+        rest = reference.get(end + 1..).unwrap_or_default();
+    }
+    decoded.push_str(rest);
+    decoded
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// `PUT /api/organizations/{id}/settings/{section}` with `body`.
 async fn put_section(browser: &Browser, org_id: &str, section: &str, body: &Value) -> Reply {
     browser
@@ -601,4 +648,69 @@ async fn an_svg_logo_is_stored_without_its_active_content() {
     for kept in ["<svg", "<circle"] {
         assert!(lower.contains(kept), "{kept} lost from: {stored}");
     }
+}
+
+#[tokio::test]
+async fn an_svg_logo_keeps_no_encoded_script_and_cannot_be_opened_as_a_page() {
+    let (owner, _, org) = owner_with_org().await;
+    let id = id_of(&org);
+
+    let uploaded = upload_logo(
+        &owner,
+        &id,
+        "logo",
+        ENCODED_SCRIPT_SVG.as_bytes().to_vec(),
+        "logo.svg",
+        "image/svg+xml",
+    )
+    .await;
+    uploaded.expect_status(StatusCode::OK, "upload an SVG logo");
+    let logo_url = text_of(&uploaded.body["data"], "logoUrl");
+
+    let response = codex_e2e::client()
+        .get(&logo_url)
+        .send()
+        .await
+        .expect("GET the logo");
+    assert_eq!(response.status(), StatusCode::OK, "GET {logo_url}");
+    let headers = response.headers().clone();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let stored = String::from_utf8_lossy(&response.bytes().await.expect("the logo")).into_owned();
+    let read = as_read(&stored);
+    for banned in [
+        "javascript",
+        "alert",
+        "evil.example",
+        "<animate",
+        "<set",
+        "<style",
+        "foreignobject",
+        "onclick",
+    ] {
+        assert!(!read.contains(banned), "{banned} kept in: {stored}");
+    }
+    for kept in ["<svg", "<rect", "<circle"] {
+        assert!(read.contains(kept), "{kept} lost from: {stored}");
+    }
+    assert_eq!(
+        header("content-type").as_deref(),
+        Some("image/svg+xml"),
+        "GET {logo_url}"
+    );
+    let policy = header("content-security-policy").unwrap_or_default();
+    assert!(
+        policy.starts_with("default-src 'none'") && !policy.contains("script-src"),
+        "policy: {policy}"
+    );
+    assert!(
+        header("content-disposition").is_some_and(|value| value.starts_with("attachment")),
+        "{:?}",
+        header("content-disposition")
+    );
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
 }

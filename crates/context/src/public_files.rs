@@ -3,8 +3,13 @@
 //! name under its owner's folder (`avatars/{userId}/…`, `logos/{orgId}/…`),
 //! so a URL never serves other bytes and may be cached for good; once a
 //! new upload is in place, the folder's other files are removed.
+//!
+//! Raster images (PNG, JPEG, WebP, GIF) are stored without their metadata
+//! (`codex_validation::image::strip_metadata`): a photo's EXIF would
+//! otherwise publish where it was taken.
 
 use codex_errors::ApiError;
+use codex_validation::image::{self, ImageKind};
 
 use crate::Context;
 
@@ -26,8 +31,9 @@ pub fn is_public(key: &str) -> bool {
 }
 
 /// Stores `bytes` as `{folder}/{random}.{extension}`. `folder` is one of
-/// ours, e.g. `avatars/{userId}`. Once the owner points at the new file,
-/// [`remove_all`] with `keep` clears the old ones.
+/// ours, e.g. `avatars/{userId}`. An image of a raster type that its bytes
+/// bear out loses its metadata first. Once the owner points at the new
+/// file, [`remove_all`] with `keep` clears the old ones.
 pub async fn store(
     ctx: &Context,
     folder: &str,
@@ -35,6 +41,7 @@ pub async fn store(
     content_type: &str,
     extension: &str,
 ) -> Result<PublicFile, ApiError> {
+    let bytes = without_metadata(bytes, content_type);
     let key = format!("{folder}/{}.{extension}", random_name()?);
     ctx.objects().put(&key, bytes, Some(content_type)).await?;
     let url = format!("{}/{key}", ctx.config().public_assets_url);
@@ -54,6 +61,15 @@ pub async fn remove_all(ctx: &Context, folder: &str, keep: Option<&str>) {
             }
         }
         Err(error) => tracing::warn!(%error, "could not list old public files"),
+    }
+}
+
+/// `bytes` without their metadata when `content_type` is a raster image
+/// type and the bytes are that kind of image; otherwise as they are.
+fn without_metadata(bytes: Vec<u8>, content_type: &str) -> Vec<u8> {
+    match ImageKind::from_mime_type(content_type) {
+        Some(kind) if image::sniff(&bytes) == Some(kind) => image::strip_metadata(kind, &bytes),
+        _ => bytes,
     }
 }
 

@@ -101,9 +101,13 @@ pub async fn security_headers(
 }
 
 /// Puts the contract's security headers on `headers`, with HSTS when `hsts`.
+/// A `Content-Security-Policy` the handler set is kept: a route that serves
+/// uploaded files sends a stricter one.
 pub fn insert_security_headers(headers: &mut axum::http::HeaderMap, hsts: bool) {
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),

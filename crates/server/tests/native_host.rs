@@ -1,11 +1,15 @@
 //! The native host's own parts, called in-process (`codex_testkit::Caller`):
 //! the platform built from settings,
 //! every service's identity, and the local object store served through
-//! signed, expiring URLs.
+//! signed, expiring URLs (uploads judged before their body is read, and
+//! streamed to disk).
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::http::StatusCode;
 use codex_config::{Config, Environment};
 use codex_server::NativePlatform;
@@ -127,5 +131,188 @@ async fn signed_urls_upload_and_download_and_refuse_tampering() {
         content.get(&path_of(&get_url)).send().await.status,
         StatusCode::NOT_FOUND
     );
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
+/// A body of `total` zero bytes, handed out a mebibyte at a time as it is
+/// read; `read` counts what was handed out.
+fn counted_body(total: usize, read: Arc<AtomicUsize>) -> Body {
+    static CHUNK: [u8; 1 << 20] = [0; 1 << 20];
+    let chunks = futures::stream::unfold(0_usize, move |sent| {
+        let read = Arc::clone(&read);
+        async move {
+            if sent >= total {
+                return None;
+            }
+            let size = (total - sent).min(CHUNK.len());
+            read.fetch_add(size, Ordering::SeqCst);
+            Some((
+                Ok::<_, std::io::Error>(Bytes::from_static(&CHUNK[..size])),
+                sent + size,
+            ))
+        }
+    });
+    Body::from_stream(chunks)
+}
+
+/// Files under `dir` whose name marks an unfinished upload.
+fn partial_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.to_string_lossy().contains(".partial-") {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn uploads_are_refused_before_their_body_is_read() {
+    let test = TestDatabase::new().await;
+    let (platform, data_dir) = platform(&test).await;
+    let media = Caller::new(codex_server::service_app("media", &platform).expect("media"));
+    let objects = platform.context.objects();
+    let key = "u1/originals/m1/huge.mp4";
+    let put_url = path_of(
+        &objects
+            .presign(Method::Put, key, Duration::from_secs(60))
+            .await
+            .expect("presign"),
+    );
+    let get_url = path_of(
+        &objects
+            .presign(Method::Get, key, Duration::from_secs(60))
+            .await
+            .expect("presign"),
+    );
+    let unsigned = put_url.split('?').next().unwrap_or_default().to_owned();
+    let tampered = put_url.replace("signature=", "signature=00");
+    let other_key = put_url.replace("m1/huge.mp4", "m2/huge.mp4");
+    let extended = put_url.replace("expires=", "expires=1");
+    let declared = 150_000_000_usize;
+
+    for (what, path, expected) in [
+        ("unsigned", unsigned.as_str(), StatusCode::BAD_REQUEST),
+        ("tampered", tampered.as_str(), StatusCode::FORBIDDEN),
+        (
+            "signed for another key",
+            other_key.as_str(),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "expiry pushed out",
+            extended.as_str(),
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let read = Arc::new(AtomicUsize::new(0));
+        let response = media
+            .put(path)
+            .header("content-type", "video/mp4")
+            .header("content-length", &declared.to_string())
+            .streaming_body(counted_body(declared, Arc::clone(&read)))
+            .send()
+            .await;
+        response.assert_status(expected);
+        assert_eq!(read.load(Ordering::SeqCst), 0, "{what}: the body was read");
+        assert_eq!(
+            response.header("connection"),
+            Some("close"),
+            "{what}: the unread body leaves the connection unusable"
+        );
+    }
+
+    // Signed, but without a Content-Length or with one over the limit.
+    let read = Arc::new(AtomicUsize::new(0));
+    let response = media
+        .put(&put_url)
+        .streaming_body(counted_body(declared, Arc::clone(&read)))
+        .send()
+        .await;
+    response.assert_status(StatusCode::BAD_REQUEST);
+    assert_eq!(
+        read.load(Ordering::SeqCst),
+        0,
+        "no length: the body was read"
+    );
+    let response = media
+        .put(&put_url)
+        .header("content-length", &(2_u64 << 30).to_string())
+        .streaming_body(counted_body(declared, Arc::clone(&read)))
+        .send()
+        .await;
+    response.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.error_code().as_deref(), Some("PAYLOAD_TOO_LARGE"));
+    assert_eq!(
+        read.load(Ordering::SeqCst),
+        0,
+        "too long: the body was read"
+    );
+
+    // A body shorter or longer than declared is refused and leaves nothing.
+    for (declared, sent) in [(3 << 20, 2 << 20), (1 << 20, 3 << 20)] {
+        let response = media
+            .put(&put_url)
+            .header("content-length", &declared.to_string())
+            .streaming_body(counted_body(sent, Arc::new(AtomicUsize::new(0))))
+            .send()
+            .await;
+        response.assert_status(StatusCode::BAD_REQUEST);
+    }
+    media
+        .get(&get_url)
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(partial_files(&data_dir), Vec::<std::path::PathBuf>::new());
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
+#[tokio::test]
+async fn a_signed_upload_of_several_megabytes_is_streamed_and_read_back() {
+    let test = TestDatabase::new().await;
+    let (platform, data_dir) = platform(&test).await;
+    let media = Caller::new(codex_server::service_app("media", &platform).expect("media"));
+    let objects = platform.context.objects();
+    let key = "u1/originals/m3/media.bin";
+    let bytes: Vec<u8> = (0..5 * 1024 * 1024 + 7)
+        .map(|i: usize| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let chunks: Vec<Result<Bytes, std::io::Error>> = bytes
+        .chunks(64 * 1024)
+        .map(|chunk| Ok(Bytes::copy_from_slice(chunk)))
+        .collect();
+    let put_url = objects
+        .presign(Method::Put, key, Duration::from_secs(60))
+        .await
+        .expect("presign");
+    media
+        .put(&path_of(&put_url))
+        .header("content-type", "application/octet-stream")
+        .header("content-length", &bytes.len().to_string())
+        .streaming_body(Body::from_stream(futures::stream::iter(chunks)))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+
+    let get_url = objects
+        .presign(Method::Get, key, Duration::from_secs(60))
+        .await
+        .expect("presign");
+    let downloaded = media.get(&path_of(&get_url)).send().await;
+    downloaded.assert_status(StatusCode::OK);
+    assert_eq!(downloaded.body.len(), bytes.len());
+    assert!(downloaded.body == bytes, "the bytes uploaded");
+    assert_eq!(
+        downloaded.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert_eq!(partial_files(&data_dir), Vec::<std::path::PathBuf>::new());
     let _ = std::fs::remove_dir_all(data_dir);
 }

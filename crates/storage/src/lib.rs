@@ -21,7 +21,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use local::LocalFolderStore;
+pub use local::{LocalFolderStore, Upload};
 #[cfg(target_arch = "wasm32")]
 pub use r2::R2Store;
 #[cfg(not(target_arch = "wasm32"))]

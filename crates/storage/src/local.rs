@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,6 +11,7 @@ use codex_clock::Clock;
 use codex_config::Secret;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+use tokio::io::{AsyncWriteExt, BufWriter};
 
 use crate::{Method, ObjectStore, StorageError, StoredObject, check_expiry, validate_key};
 
@@ -56,6 +58,33 @@ impl LocalFolderStore {
         mac
     }
 
+    /// Starts writing the object `key` piece by piece (see [`Upload`]), so
+    /// a large upload never has to be held in memory.
+    pub async fn start_upload(&self, key: &str) -> Result<Upload, StorageError> {
+        let path = self.path_of(key)?;
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|e| io_error(&e))?;
+        }
+        let partial = PathBuf::from(format!(
+            "{}.partial-{}-{}",
+            path.display(),
+            std::process::id(),
+            PARTIAL_SEQUENCE.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = tokio::fs::File::create(&partial)
+            .await
+            .map_err(|e| io_error(&e))?;
+        Ok(Upload {
+            path,
+            partial,
+            file: BufWriter::with_capacity(256 * 1024, file),
+            written: 0,
+            finished: false,
+        })
+    }
+
     /// Checks a signed URL's parameters: not expired, and signed by us for
     /// this method and key (constant-time comparison).
     pub fn verify(
@@ -80,29 +109,46 @@ fn io_error(error: &std::io::Error) -> StorageError {
     StorageError::Unavailable(error.kind().to_string())
 }
 
-#[async_trait]
-impl ObjectStore for LocalFolderStore {
-    async fn put(
-        &self,
-        key: &str,
-        bytes: Vec<u8>,
-        content_type: Option<&str>,
-    ) -> Result<(), StorageError> {
-        let path = self.path_of(key)?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(|e| io_error(&e))?;
-        }
-        // Write beside, then rename: a reader never sees half an object.
-        let partial = path.with_extension(format!("partial-{}", std::process::id()));
-        tokio::fs::write(&partial, bytes)
+fn content_type_path(path: &std::path::Path) -> PathBuf {
+    PathBuf::from(format!("{}{CONTENT_TYPE_SUFFIX}", path.display()))
+}
+
+/// Told apart from other writes of this process to the same key.
+static PARTIAL_SEQUENCE: AtomicU64 = AtomicU64::new(0);
+
+/// An object being written piece by piece: into a temporary file beside
+/// where it will live (so the rename is atomic and a reader never sees
+/// half an object), renamed into place by [`Upload::finish`]. Dropped
+/// unfinished (an error, a lost connection), the temporary file is removed.
+pub struct Upload {
+    path: PathBuf,
+    partial: PathBuf,
+    file: BufWriter<tokio::fs::File>,
+    written: u64,
+    finished: bool,
+}
+
+impl Upload {
+    /// Appends `chunk`.
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), StorageError> {
+        self.file.write_all(chunk).await.map_err(|e| io_error(&e))?;
+        self.written += chunk.len() as u64;
+        Ok(())
+    }
+
+    /// How many bytes were written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Puts the object in place, with its content type.
+    pub async fn finish(mut self, content_type: Option<&str>) -> Result<(), StorageError> {
+        self.file.flush().await.map_err(|e| io_error(&e))?;
+        tokio::fs::rename(&self.partial, &self.path)
             .await
             .map_err(|e| io_error(&e))?;
-        tokio::fs::rename(&partial, &path)
-            .await
-            .map_err(|e| io_error(&e))?;
-        let type_path = PathBuf::from(format!("{}{CONTENT_TYPE_SUFFIX}", path.display()));
+        self.finished = true;
+        let type_path = content_type_path(&self.path);
         match content_type {
             Some(content_type) => tokio::fs::write(type_path, content_type)
                 .await
@@ -113,6 +159,28 @@ impl ObjectStore for LocalFolderStore {
         }
         Ok(())
     }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.partial);
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStore for LocalFolderStore {
+    async fn put(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: Option<&str>,
+    ) -> Result<(), StorageError> {
+        let mut upload = self.start_upload(key).await?;
+        upload.write(&bytes).await?;
+        upload.finish(content_type).await
+    }
 
     async fn get(&self, key: &str) -> Result<Option<StoredObject>, StorageError> {
         let path = self.path_of(key)?;
@@ -122,8 +190,9 @@ impl ObjectStore for LocalFolderStore {
             Err(error) if error.kind() == std::io::ErrorKind::IsADirectory => return Ok(None),
             Err(error) => return Err(io_error(&error)),
         };
-        let type_path = PathBuf::from(format!("{}{CONTENT_TYPE_SUFFIX}", path.display()));
-        let content_type = tokio::fs::read_to_string(type_path).await.ok();
+        let content_type = tokio::fs::read_to_string(content_type_path(&path))
+            .await
+            .ok();
         Ok(Some(StoredObject {
             bytes,
             content_type,
@@ -132,10 +201,7 @@ impl ObjectStore for LocalFolderStore {
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         let path = self.path_of(key)?;
-        for target in [
-            path.clone(),
-            PathBuf::from(format!("{}{CONTENT_TYPE_SUFFIX}", path.display())),
-        ] {
+        for target in [path.clone(), content_type_path(&path)] {
             match tokio::fs::remove_file(&target).await {
                 Ok(()) => {}
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
@@ -297,6 +363,56 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    /// Every file under `dir`, relative to it.
+    fn files_under(dir: &std::path::Path) -> Vec<String> {
+        let mut files = Vec::new();
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(folder) = pending.pop() {
+            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if let Ok(relative) = path.strip_prefix(dir) {
+                    files.push(relative.to_string_lossy().into_owned());
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[tokio::test]
+    async fn uploads_are_written_in_pieces_and_appear_only_when_finished() {
+        let dir = temp_dir();
+        let (_, store) = store(&dir);
+        let mut upload = store.start_upload("v/big.bin").await.expect("start");
+        upload.write(b"hello ").await.expect("write");
+        upload.write(b"world").await.expect("write");
+        assert_eq!(upload.written(), 11);
+        assert_eq!(store.get("v/big.bin").await.expect("get"), None);
+        assert_eq!(
+            store.list("v/", 10).await.expect("list"),
+            Vec::<String>::new()
+        );
+        upload.finish(Some("text/plain")).await.expect("finish");
+        let object = store.get("v/big.bin").await.expect("get").expect("present");
+        assert_eq!(object.bytes, b"hello world");
+        assert_eq!(object.content_type.as_deref(), Some("text/plain"));
+
+        // An upload given up half way leaves nothing behind, and the old
+        // object in place.
+        let mut abandoned = store.start_upload("v/big.bin").await.expect("start");
+        abandoned.write(b"half").await.expect("write");
+        drop(abandoned);
+        let object = store.get("v/big.bin").await.expect("get").expect("present");
+        assert_eq!(object.bytes, b"hello world");
+        assert_eq!(
+            files_under(&dir),
+            vec!["v/big.bin", "v/big.bin.content-type"]
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[tokio::test]
     async fn traversal_keys_never_reach_the_file_system() {
         let dir = temp_dir();
@@ -304,6 +420,7 @@ mod tests {
         assert!(store.put("../escape", vec![1], None).await.is_err());
         assert!(store.get("a/../../etc/passwd").await.is_err());
         assert!(store.put("x.content-type", vec![1], None).await.is_err());
+        assert!(store.start_upload("../escape").await.is_err());
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -54,7 +54,7 @@ impl Caller {
             method,
             path: path.to_owned(),
             headers: HeaderMap::new(),
-            body: Vec::new(),
+            body: Body::empty(),
             peer: SocketAddr::from(([127, 0, 0, 1], 40000)),
         }
     }
@@ -187,7 +187,7 @@ pub struct TestRequest {
     method: Method,
     path: String,
     headers: HeaderMap,
-    body: Vec<u8>,
+    body: Body,
     peer: SocketAddr,
 }
 
@@ -205,14 +205,27 @@ impl TestRequest {
         self.header("cookie", cookie)
     }
 
-    pub fn json(mut self, body: &impl Serialize) -> Self {
-        self.body = serde_json::to_vec(body).expect("serialisable");
-        self.header("content-type", "application/json")
+    /// A JSON body, with its `Content-Type` and `Content-Length`.
+    pub fn json(self, body: &impl Serialize) -> Self {
+        let body = serde_json::to_vec(body).expect("serialisable");
+        self.body(body, "application/json")
     }
 
+    /// A body, with its `Content-Type` and `Content-Length`, as a client
+    /// sends it.
     pub fn body(mut self, body: impl Into<Vec<u8>>, content_type: &str) -> Self {
-        self.body = body.into();
+        let body = body.into();
+        self = self.header("content-length", &body.len().to_string());
+        self.body = Body::from(body);
         self.header("content-type", content_type)
+    }
+
+    /// A body that is produced as the app reads it (for example one that
+    /// counts what was read). No header is added: declare a
+    /// `Content-Length` with [`TestRequest::header`] if the request should.
+    pub fn streaming_body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
     }
 
     /// The client's address as the native host sees it.
@@ -225,7 +238,7 @@ impl TestRequest {
         let mut request = Request::builder()
             .method(self.method)
             .uri(self.path)
-            .body(Body::from(self.body))
+            .body(self.body)
             .expect("a request");
         *request.headers_mut() = self.headers;
         request.extensions_mut().insert(ConnectInfo(self.peer));

@@ -50,8 +50,23 @@ pub async fn remove(
     Ok(no_content())
 }
 
+/// The policy public files are sent with: were one opened as a document
+/// (an SVG logo), nothing in it could run, load or submit anything.
+pub const PUBLIC_FILE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+/// Whether a stored content type is a raster image, which browsers never
+/// run; anything else (an SVG logo) is sent as a download, so a link to it
+/// is not opened as a document on our origin. `<img>` ignores this.
+fn is_raster_image(content_type: Option<&str>) -> bool {
+    matches!(
+        content_type,
+        Some("image/png" | "image/jpeg" | "image/webp" | "image/gif")
+    )
+}
+
 /// Public images: avatars and organisation logos, nothing else. Names are
-/// random, so they are cached long.
+/// random, so they are cached long. Each is sent with [`PUBLIC_FILE_POLICY`]
+/// and `nosniff`, and anything but a raster image as an attachment.
 pub async fn serve(
     State(state): State<AppState>,
     Path(key): Path<String>,
@@ -64,10 +79,26 @@ pub async fn serve(
         .get(&key)
         .await?
         .ok_or_else(ApiError::route_not_found)?;
+    let raster = is_raster_image(object.content_type.as_deref());
     let mut response = respond::object(object);
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=86400, immutable"),
     );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PUBLIC_FILE_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if !raster {
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment"),
+        );
+    }
     Ok(response)
 }

@@ -17,13 +17,14 @@ async fn app() -> TestApp {
     .await
 }
 
-/// The smallest valid PNG (1×1), with a GPS-free body.
+/// A valid 1×1 PNG (every chunk whole, every CRC right, no metadata), so
+/// it is stored and served byte for byte.
 const PNG: &[u8] = &[
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
     0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
-    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae,
-    0x42, 0x60, 0x82,
+    0x89, 0x00, 0x00, 0x00, 0x0b, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0x00, 0x02, 0x00,
+    0x00, 0x05, 0x00, 0x01, 0x7a, 0x5e, 0xab, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
+    0xae, 0x42, 0x60, 0x82,
 ];
 
 fn multipart(field: &str, bytes: &[u8]) -> (Vec<u8>, String) {
@@ -120,6 +121,52 @@ async fn an_avatar_is_stored_served_and_replaced() {
         .send()
         .await
         .assert_status(StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn public_files_cannot_run_as_documents() {
+    let app = app().await;
+    let objects = app.ctx().objects();
+    objects
+        .put(
+            "logos/o1/logo.svg",
+            br#"<svg xmlns="http://www.w3.org/2000/svg"/>"#.to_vec(),
+            Some("image/svg+xml"),
+        )
+        .await
+        .expect("put");
+    objects
+        .put("avatars/u1/a.png", PNG.to_vec(), Some("image/png"))
+        .await
+        .expect("put");
+    let policy = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+    let svg = app.get("/assets/logos/o1/logo.svg").send().await;
+    svg.assert_status(StatusCode::OK);
+    assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
+    assert_eq!(svg.header("content-security-policy"), Some(policy));
+    assert_eq!(svg.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(svg.header("content-disposition"), Some("attachment"));
+
+    let png = app.get("/assets/avatars/u1/a.png").send().await;
+    png.assert_status(StatusCode::OK);
+    assert_eq!(png.header("content-security-policy"), Some(policy));
+    assert_eq!(png.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(
+        png.header("content-disposition"),
+        None,
+        "shown, not downloaded"
+    );
+
+    // Other routes keep the usual policy.
+    let profile = app.get("/api/user/profile").send().await;
+    assert!(
+        profile
+            .header("content-security-policy")
+            .is_some_and(|value| value.starts_with("default-src 'self'")),
+        "{:?}",
+        profile.header("content-security-policy")
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,137 @@
+//! Public files are stored without the metadata of the images they are:
+//! an avatar's EXIF would otherwise publish where the photo was taken.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use codex_clock::{Clock, ManualClock};
+use codex_config::{Config, Environment};
+use codex_context::{Context, Ports, public_files};
+use codex_database::{Database, DbError, Row, SqlValue, Transaction};
+
+/// These tests never reach a database.
+struct NoDatabase;
+
+fn no_database() -> DbError {
+    DbError::Unavailable("no database here".to_owned())
+}
+
+#[async_trait]
+impl Database for NoDatabase {
+    async fn query(&self, _: &str, _: &[SqlValue]) -> Result<Vec<Row>, DbError> {
+        Err(no_database())
+    }
+
+    async fn execute(&self, _: &str, _: &[SqlValue]) -> Result<u64, DbError> {
+        Err(no_database())
+    }
+
+    async fn begin(&self) -> Result<Box<dyn Transaction>, DbError> {
+        Err(no_database())
+    }
+}
+
+fn context() -> (Context, std::path::PathBuf) {
+    let folder = std::env::temp_dir().join(format!(
+        "codex-public-files-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(
+        chrono::DateTime::from_timestamp(1_790_000_000, 0).expect("instant"),
+    ));
+    let database: Arc<dyn Database> = Arc::new(NoDatabase);
+    let ports = Ports {
+        database: database.clone(),
+        kv: Arc::new(codex_kv::MemoryKv::new(clock.clone())),
+        objects: Arc::new(codex_storage::LocalFolderStore::new(
+            &folder,
+            "http://127.0.0.1:1/local-storage",
+            codex_config::Secret::new("k"),
+            clock.clone(),
+        )),
+        mailer: Arc::new(codex_mail::OutboxMailer::new(
+            database,
+            "Codex <a@b.example>",
+            None,
+        )),
+        clock,
+    };
+    let source = std::collections::HashMap::<String, String>::new();
+    let config = Config::from_source(&source, Environment::Test).expect("config");
+    (Context::new(config, ports), folder)
+}
+
+/// A valid 1×1 PNG: signature, IHDR, IDAT, IEND.
+const TINY_PNG: [u8; 68] = [
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0b, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0x00, 0x02, 0x00,
+    0x00, 0x05, 0x00, 0x01, 0x7a, 0x5e, 0xab, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
+    0xae, 0x42, 0x60, 0x82,
+];
+
+/// TINY_PNG with a `tEXt` chunk after its header (its CRC is left zero:
+/// nothing reads it, the chunk is dropped whole).
+fn png_with_text() -> Vec<u8> {
+    let text = b"tEXtComment\0GPS 51.5007N 0.1246W";
+    let mut png = TINY_PNG[..33].to_vec();
+    png.extend_from_slice(
+        &u32::try_from(text.len() - 4)
+            .unwrap_or_default()
+            .to_be_bytes(),
+    );
+    png.extend_from_slice(text);
+    png.extend_from_slice(&[0, 0, 0, 0]);
+    png.extend_from_slice(&TINY_PNG[33..]);
+    png
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+#[tokio::test]
+async fn images_are_stored_without_their_metadata() {
+    let (ctx, folder) = context();
+    let png = png_with_text();
+    assert!(contains(&png, b"GPS"));
+    let stored = public_files::store(&ctx, "avatars/u1", png, "image/png", "png")
+        .await
+        .expect("stored");
+    let object = ctx
+        .objects()
+        .get(&stored.key)
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!(object.bytes, TINY_PNG, "the picture without the text chunk");
+    assert_eq!(object.content_type.as_deref(), Some("image/png"));
+    let _ = std::fs::remove_dir_all(folder);
+}
+
+#[tokio::test]
+async fn other_files_are_stored_as_they_are() {
+    let (ctx, folder) = context();
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><title>GPS</title></svg>"#.to_vec();
+    let png = png_with_text();
+    for (bytes, content_type) in [
+        (svg, "image/svg+xml"),
+        // Bytes that are not the type they are stored as are not touched.
+        (png, "image/jpeg"),
+    ] {
+        let stored = public_files::store(&ctx, "logos/o1", bytes.clone(), content_type, "x")
+            .await
+            .expect("stored");
+        let object = ctx
+            .objects()
+            .get(&stored.key)
+            .await
+            .expect("get")
+            .expect("present");
+        assert_eq!(object.bytes, bytes, "{content_type}");
+    }
+    let _ = std::fs::remove_dir_all(folder);
+}
