@@ -33,7 +33,7 @@ use async_trait::async_trait;
 /// `#[derive(FromRow)]`: see the `codex-database-derive` crate for the
 /// field attributes (`rename`, `json`, `parse`, `default`).
 pub use codex_database_derive::FromRow;
-pub use error::DbError;
+pub use error::{DbError, INVALID_TEXT_MESSAGE};
 pub use from_row::{FromRow, columns};
 pub use patch::Patch;
 pub use update::Update;

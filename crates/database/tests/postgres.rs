@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use codex_database::native::PgDatabase;
-use codex_database::{Database, DbError, SqlValue};
+use codex_database::{Database, DbError, INVALID_TEXT_MESSAGE, SqlValue};
+use codex_errors::{ApiError, ErrorCode};
 use codex_testkit::TestDatabase;
 use serde_json::json;
 use uuid::Uuid;
@@ -213,6 +214,43 @@ async fn the_updated_at_helper_moves_the_timestamp_on_update() {
         .get::<DateTime<Utc>>("updated_at")
         .expect("updated_at");
     assert!(updated > created, "{updated} should be after {created}");
+}
+
+#[tokio::test]
+async fn text_the_database_cannot_store_is_a_400_not_a_bug() {
+    let test = TestDatabase::new().await;
+    let db = test.database();
+    db.execute(TABLE, &[]).await.expect("create table");
+    let stored = db
+        .execute(
+            "INSERT INTO sample (id, note) VALUES ($1, $2)",
+            &[Uuid::new_v4().into(), "a\u{0}b".into()],
+        )
+        .await
+        .expect_err("NUL in text (22021)");
+    let looked_up = db
+        .query(
+            "SELECT id FROM sample WHERE note ILIKE $1",
+            &["%\u{0}%".into()],
+        )
+        .await
+        .expect_err("NUL in a lookup (22021)");
+    let in_json = db
+        .execute(
+            "INSERT INTO sample (id, doc) VALUES ($1, $2)",
+            &[Uuid::new_v4().into(), json!({"name": "a\u{0}b"}).into()],
+        )
+        .await
+        .expect_err("\\u0000 in JSON (22P05)");
+    for (what, error) in [("text", stored), ("lookup", looked_up), ("json", in_json)] {
+        assert!(
+            matches!(error, DbError::InvalidText(_)),
+            "{what}: {error:?}"
+        );
+        let api = ApiError::from(error);
+        assert_eq!(api.code(), ErrorCode::ValidationError, "{what}");
+        assert_eq!(api.message(), INVALID_TEXT_MESSAGE, "{what}");
+    }
 }
 
 #[tokio::test]
