@@ -18,6 +18,7 @@ use worker::postgres_tls::PassthroughTls;
 use worker::send::SendFuture;
 use worker::{Env, SecureTransport, Socket};
 
+use crate::edge_error::map_error;
 use crate::{Database, DbError, Row, SqlValue, Transaction};
 
 /// PostgreSQL through the Hyperdrive binding named `binding`.
@@ -189,19 +190,6 @@ async fn run_execute(
         .execute(sql, &refs)
         .await
         .map_err(|error| map_error(&error))
-}
-
-fn map_error(error: &tokio_postgres::Error) -> DbError {
-    if let Some(db) = error.as_db_error() {
-        return DbError::from_sqlstate(db.code().code(), db.constraint(), db.message());
-    }
-    let io_failure = error
-        .source()
-        .is_some_and(|source| source.is::<std::io::Error>());
-    if error.is_closed() || io_failure {
-        return DbError::Unavailable(error.to_string());
-    }
-    DbError::Query(error.to_string())
 }
 
 type SqlResult = Result<IsNull, Box<dyn StdError + Sync + Send>>;

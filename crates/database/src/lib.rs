@@ -25,6 +25,8 @@ mod value;
 
 #[cfg(target_arch = "wasm32")]
 pub mod edge;
+#[cfg(any(target_arch = "wasm32", test))]
+mod edge_error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
 

@@ -191,6 +191,14 @@ fn decode_row(row: &PgRow) -> Result<Row, DbError> {
     Ok(Row::new(columns))
 }
 
+/// Classifies a sqlx error. A server error goes by its SQLSTATE; a failure
+/// of the statement itself on our side (binding, decoding, a missing
+/// column or row) is a bug, `Query`. Anything else is about reaching the
+/// database: the pool (timed out, closed), the link (I/O, TLS, a protocol
+/// violation such as "unexpected response from SSLRequest" when a
+/// connection is cut while it opens), the configuration it connects with,
+/// or sqlx's background worker. All of that is `Unavailable`, 503: the
+/// request may succeed later, unchanged.
 fn map_error(error: sqlx::Error) -> DbError {
     match error {
         sqlx::Error::Database(db) => DbError::from_sqlstate(
@@ -198,11 +206,72 @@ fn map_error(error: sqlx::Error) -> DbError {
             db.constraint(),
             db.message(),
         ),
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => DbError::Unavailable(error.to_string()),
-        other => DbError::Query(other.to_string()),
+        sqlx::Error::InvalidArgument(_)
+        | sqlx::Error::RowNotFound
+        | sqlx::Error::TypeNotFound { .. }
+        | sqlx::Error::ColumnIndexOutOfBounds { .. }
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Encode(_)
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::AnyDriverError(_)
+        | sqlx::Error::Migrate(_)
+        | sqlx::Error::InvalidSavePointStatement
+        | sqlx::Error::BeginFailed => DbError::Query(error.to_string()),
+        // Io, Tls, Protocol, PoolTimedOut, PoolClosed, WorkerCrashed,
+        // Configuration, and whatever a later sqlx adds.
+        other => DbError::Unavailable(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boxed(message: &str) -> Box<dyn std::error::Error + Send + Sync> {
+        message.into()
+    }
+
+    #[test]
+    fn every_failure_to_reach_the_database_is_unavailable() {
+        let io = || std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        for error in [
+            sqlx::Error::Protocol("unexpected response from SSLRequest: 0x00".into()),
+            sqlx::Error::Io(io()),
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::UnexpectedEof)),
+            sqlx::Error::Tls(boxed("handshake failed")),
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::WorkerCrashed,
+            sqlx::Error::Configuration(boxed("sslrootcert: no such file")),
+        ] {
+            let shown = error.to_string();
+            assert!(
+                matches!(map_error(error), DbError::Unavailable(_)),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn failures_of_the_statement_itself_are_bugs() {
+        for error in [
+            sqlx::Error::RowNotFound,
+            sqlx::Error::ColumnNotFound("email".into()),
+            sqlx::Error::ColumnIndexOutOfBounds { index: 3, len: 2 },
+            sqlx::Error::TypeNotFound {
+                type_name: "citext".into(),
+            },
+            sqlx::Error::ColumnDecode {
+                index: "0".into(),
+                source: boxed("not a uuid"),
+            },
+            sqlx::Error::Encode(boxed("too long")),
+            sqlx::Error::Decode(boxed("bad utf-8")),
+            sqlx::Error::InvalidArgument("limit".into()),
+        ] {
+            let shown = error.to_string();
+            assert!(matches!(map_error(error), DbError::Query(_)), "{shown}");
+        }
     }
 }

@@ -1,14 +1,48 @@
 //! The native adapter against a real PostgreSQL, one fresh database per test.
 
-use std::time::Duration;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use codex_database::native::PgDatabase;
 use codex_database::{Database, DbError, INVALID_TEXT_MESSAGE, SqlValue};
 use codex_errors::{ApiError, ErrorCode};
 use codex_testkit::TestDatabase;
+use codex_testkit::fault_proxy::{FaultProxy, Mode};
 use serde_json::json;
 use uuid::Uuid;
+
+/// How long a call may take, at most (a connection is waited for 2 s).
+const ANSWERED_WITHIN: Duration = Duration::from_secs(3);
+
+/// A fault proxy in front of the test server, and `test`'s database reached
+/// through it.
+async fn through_a_proxy(test: &TestDatabase) -> (FaultProxy, PgDatabase) {
+    let any = SocketAddr::from(([127, 0, 0, 1], 0));
+    let proxy = FaultProxy::start(any, codex_testkit::server_address(), any)
+        .await
+        .expect("proxy");
+    let database = PgDatabase::connect_lazy(&test.url_via(proxy.listen), 2).expect("url");
+    (proxy, database)
+}
+
+/// Runs `call`, failing the test if it has not answered well after the
+/// bound (without the bound, it would hang).
+async fn answered<T>(what: &str, call: impl std::future::Future<Output = T>) -> (T, Duration) {
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(Duration::from_secs(15), call)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer after 15 s"));
+    (outcome, started.elapsed())
+}
+
+fn assert_unavailable_in_time(what: &str, error: &DbError, took: Duration) {
+    assert!(
+        matches!(error, DbError::Unavailable(_)),
+        "{what}: {error:?}"
+    );
+    assert!(took < ANSWERED_WITHIN, "{what}: took {took:?}");
+}
 
 const TABLE: &str = "CREATE TABLE sample (
     id uuid PRIMARY KEY,
@@ -250,6 +284,44 @@ async fn text_the_database_cannot_store_is_a_400_not_a_bug() {
         let api = ApiError::from(error);
         assert_eq!(api.code(), ErrorCode::ValidationError, "{what}");
         assert_eq!(api.message(), INVALID_TEXT_MESSAGE, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn a_link_cut_or_reset_is_unavailable_never_a_bug() {
+    for mode in [Mode::Down, Mode::Reset] {
+        let test = TestDatabase::new().await;
+        let (proxy, db) = through_a_proxy(&test).await;
+        db.ping().await.expect("through the proxy");
+        let mut tx = db.begin().await.expect("begin");
+
+        // Established connections cut or reset.
+        proxy.set_mode(mode);
+        let (result, took) = answered("query", db.query("SELECT 1 AS one", &[])).await;
+        assert_unavailable_in_time(&format!("{mode:?}: query"), &result.expect_err("cut"), took);
+        let (result, took) = answered("in a transaction", tx.query("SELECT 1 AS one", &[])).await;
+        assert_unavailable_in_time(
+            &format!("{mode:?}: in a transaction"),
+            &result.expect_err("cut"),
+            took,
+        );
+        drop(tx);
+
+        // New connections cut or reset while they open: sqlx reads an empty
+        // answer to its SSLRequest ("unexpected response from SSLRequest").
+        let fresh = PgDatabase::connect_lazy(&test.url_via(proxy.listen), 2).expect("url");
+        for attempt in 0..5 {
+            let (result, took) = answered("fresh", fresh.query("SELECT 1 AS one", &[])).await;
+            assert_unavailable_in_time(
+                &format!("{mode:?}: new connection {attempt}"),
+                &result.expect_err("cut"),
+                took,
+            );
+        }
+
+        proxy.set_mode(Mode::Up);
+        db.ping().await.expect("recovered without a restart");
+        fresh.ping().await.expect("recovered without a restart");
     }
 }
 
