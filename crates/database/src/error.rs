@@ -94,6 +94,14 @@ mod tests {
             DbError::from_sqlstate("42601", None, "syntax"),
             DbError::Query(_)
         ));
+        assert_eq!(
+            DbError::from_sqlstate(
+                "57014",
+                None,
+                "canceling statement due to statement timeout"
+            ),
+            DbError::Unavailable("canceling statement due to statement timeout".to_owned())
+        );
     }
 
     #[test]

@@ -90,5 +90,6 @@ pub(crate) fn sqlstate_is_unavailable(code: &str) -> bool {
         || code.starts_with("28") // the server refused our credentials
         || code == "3D000" // the database does not exist (yet)
         || code.starts_with("57P") // operator intervention: shutdown, cannot connect now
+        || code == "57014" // cancelled, by statement_timeout or an operator: did not answer in time
         || code == "53300" // too many connections
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use codex_config::Environment;
+use codex_config::{DEFAULT_DATABASE_STATEMENT_TIMEOUT, Environment};
 use codex_database::Database;
 use codex_database::native::PgDatabase;
 use codex_http_kit::{AppState, Service};
@@ -61,8 +61,10 @@ async fn health_follows_the_database_down_and_back_up_without_a_restart() {
         .await
         .expect("proxy");
     let through_proxy = test.url_via(proxy.listen);
-    let database: Arc<dyn Database> =
-        Arc::new(PgDatabase::connect_lazy(&through_proxy, 2).expect("url"));
+    let database: Arc<dyn Database> = Arc::new(
+        PgDatabase::connect_lazy(&through_proxy, 2, DEFAULT_DATABASE_STATEMENT_TIMEOUT)
+            .expect("url"),
+    );
     let world = World::through(test_config(&[]), test, database);
     let app = TestApp::in_world(world, SERVICE, routes());
 

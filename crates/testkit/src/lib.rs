@@ -17,6 +17,7 @@ pub use app::{Caller, TestApp, TestResponse, test_config};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 
+use codex_config::DEFAULT_DATABASE_STATEMENT_TIMEOUT;
 use codex_database::native::{MIGRATOR, PgDatabase};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgConnection};
@@ -163,8 +164,10 @@ impl TestDatabase {
         .await
         .expect("clone template");
         let url = options_for(&name).to_url_lossy().to_string();
-        let database =
-            Arc::new(PgDatabase::connect_lazy(&url, 5).expect("test database URL is valid"));
+        let database = Arc::new(
+            PgDatabase::connect_lazy(&url, 5, DEFAULT_DATABASE_STATEMENT_TIMEOUT)
+                .expect("test database URL is valid"),
+        );
         Self {
             name,
             url,
