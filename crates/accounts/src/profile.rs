@@ -49,14 +49,7 @@ fn check_username(raw: &str) -> Result<Option<String>, ApiError> {
 }
 
 fn check_bio(raw: &str) -> Result<Option<String>, ApiError> {
-    let bio = raw.trim();
-    if bio.chars().count() > MAX_BIO {
-        return Err(ApiError::invalid_fields([(
-            "bio",
-            "must be at most 500 characters",
-        )]));
-    }
-    Ok((!bio.is_empty()).then(|| bio.to_owned()))
+    codex_validation::multiline_text("bio", raw, MAX_BIO)
 }
 
 fn check_link(field: &'static str, value: Option<&String>) -> Result<Option<String>, ApiError> {

@@ -12,6 +12,7 @@ pub mod services;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// Where settings come from: environment, Workers vars, or a map in tests.
 pub trait Source {
@@ -243,7 +244,18 @@ pub struct Config {
     /// (`{SERVICE}_API_URL`, e.g. `MEDIA_API_URL`), by short name; in
     /// development and test each defaults to its usual local port.
     pub service_urls: Vec<(&'static str, String)>,
+    /// The longest any database statement may take
+    /// (`DATABASE_STATEMENT_TIMEOUT_MS`), on both runtimes: PostgreSQL
+    /// cancels it after that long and the adapter stops waiting, answering
+    /// 503. Migrations are not bound by it.
+    pub database_statement_timeout: Duration,
 }
+
+/// `DATABASE_STATEMENT_TIMEOUT_MS` when unset: 5 seconds.
+pub const DEFAULT_DATABASE_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The range `DATABASE_STATEMENT_TIMEOUT_MS` must be in, in milliseconds.
+const STATEMENT_TIMEOUT_RANGE_MS: std::ops::RangeInclusive<u64> = 100..=600_000;
 
 impl Config {
     /// The base URL of the service called `name` (e.g. `media`), if known.
@@ -369,10 +381,24 @@ impl Config {
             }
         }
 
+        let database_statement_timeout = match source.get("DATABASE_STATEMENT_TIMEOUT_MS") {
+            None => DEFAULT_DATABASE_STATEMENT_TIMEOUT,
+            Some(value) => value
+                .parse::<u64>()
+                .ok()
+                .filter(|millis| STATEMENT_TIMEOUT_RANGE_MS.contains(millis))
+                .map(Duration::from_millis)
+                .ok_or(ConfigError::Invalid {
+                    name: "DATABASE_STATEMENT_TIMEOUT_MS",
+                    reason: "expected milliseconds from 100 to 600000".to_owned(),
+                })?,
+        };
+
         Ok(Self {
             payments,
             transcoder,
             service_urls,
+            database_statement_timeout,
             environment,
             log_format,
             log_filter,
@@ -566,6 +592,32 @@ mod tests {
                 .cors_origins
                 .contains(&"http://localhost:5173".to_owned())
         );
+        assert_eq!(
+            config.database_statement_timeout,
+            DEFAULT_DATABASE_STATEMENT_TIMEOUT
+        );
+    }
+
+    #[test]
+    fn the_statement_timeout_is_milliseconds_within_bounds() {
+        let config = Config::from_source(
+            &[("DATABASE_STATEMENT_TIMEOUT_MS", "1500")],
+            Environment::Test,
+        )
+        .expect("valid");
+        assert_eq!(
+            config.database_statement_timeout,
+            Duration::from_millis(1500)
+        );
+        for bad in ["0", "99", "600001", "5s", "-1"] {
+            let error =
+                Config::from_source(&[("DATABASE_STATEMENT_TIMEOUT_MS", bad)], Environment::Test)
+                    .expect_err(bad);
+            assert!(
+                error.to_string().contains("DATABASE_STATEMENT_TIMEOUT_MS"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -6,18 +6,32 @@
 //! axum handlers work on both runtimes). Workers run one request at a time
 //! on one thread, so each future here is wrapped in `SendFuture` once, in
 //! this adapter, and nowhere else.
+//!
+//! Every statement has a deadline (`DATABASE_STATEMENT_TIMEOUT_MS`): the
+//! adapter stops waiting after it, counted from when the statement asked for
+//! a connection, and a connection that did not answer in time is dropped,
+//! never reused. Hyperdrive pools in transaction mode and `RESET`s a
+//! connection when it goes back to its pool, so a session-wide
+//! `statement_timeout` (a `SET` after connecting, or startup options) would
+//! not last past the first statement. Inside a transaction, where a `SET`
+//! does hold, `SET LOCAL statement_timeout` has PostgreSQL cancel the
+//! statement itself as well; a single statement outside one is bounded here
+//! and by Hyperdrive's own query limit.
 
 use std::error::Error as StdError;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::BytesMut;
+use codex_clock::{SystemClock, with_timeout};
 use futures::lock::Mutex;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use worker::postgres_tls::PassthroughTls;
 use worker::send::SendFuture;
 use worker::{Env, SecureTransport, Socket};
 
+use crate::edge_error::map_error;
 use crate::{Database, DbError, Row, SqlValue, Transaction};
 
 /// PostgreSQL through the Hyperdrive binding named `binding`.
@@ -27,14 +41,34 @@ pub struct HyperdriveDatabase {
     /// One connection for statements outside transactions, opened on first
     /// use and again after it breaks.
     shared: Mutex<Option<Arc<tokio_postgres::Client>>>,
+    /// The bound on every statement.
+    statement_timeout: Duration,
 }
 
 impl HyperdriveDatabase {
-    pub fn new(env: Env, binding: &'static str) -> Self {
+    /// No statement takes longer than `statement_timeout` (at least 1 ms).
+    pub fn new(env: Env, binding: &'static str, statement_timeout: Duration) -> Self {
         Self {
             env,
             binding,
             shared: Mutex::new(None),
+            statement_timeout: statement_timeout.max(Duration::from_millis(1)),
+        }
+    }
+
+    /// Runs `operation` on the shared connection within the deadline. When
+    /// it does not answer in time the shared connection is let go, so that
+    /// the next statement opens a fresh one.
+    async fn bounded<T>(
+        &self,
+        operation: impl std::future::Future<Output = Result<T, DbError>>,
+    ) -> Result<T, DbError> {
+        match with_timeout(&SystemClock, self.statement_timeout, operation).await {
+            Ok(result) => result,
+            Err(_) => {
+                *self.shared.lock().await = None;
+                Err(no_answer(self.statement_timeout))
+            }
         }
     }
 
@@ -91,7 +125,7 @@ impl HyperdriveDatabase {
 #[async_trait]
 impl Database for HyperdriveDatabase {
     async fn query(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, DbError> {
-        SendFuture::new(async move {
+        SendFuture::new(self.bounded(async move {
             let client = self.shared_client().await?;
             match run_query(&client, sql, params).await {
                 Err(DbError::Unavailable(_)) if client.is_closed() => {
@@ -99,12 +133,12 @@ impl Database for HyperdriveDatabase {
                 }
                 result => result,
             }
-        })
+        }))
         .await
     }
 
     async fn execute(&self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
-        SendFuture::new(async move {
+        SendFuture::new(self.bounded(async move {
             let client = self.shared_client().await?;
             match run_execute(&client, sql, params).await {
                 Err(DbError::Unavailable(_)) if client.is_closed() => {
@@ -112,58 +146,131 @@ impl Database for HyperdriveDatabase {
                 }
                 result => result,
             }
-        })
+        }))
         .await
     }
 
     async fn begin(&self) -> Result<Box<dyn Transaction>, DbError> {
-        SendFuture::new(async move {
+        let limit = self.statement_timeout;
+        let opening = async move {
             // A transaction gets a connection of its own, so that statements
-            // outside it can never slip into it.
+            // outside it can never slip into it. The timeout is set inside
+            // it, where Hyperdrive keeps a SET (see the module's notes).
             let client = self.connect().await?;
             client
-                .batch_execute("BEGIN")
+                .batch_execute(&format!(
+                    "BEGIN; SET LOCAL statement_timeout = {}",
+                    limit.as_millis()
+                ))
                 .await
                 .map_err(|error| map_error(&error))?;
-            Ok(Box::new(HyperdriveTransaction { client }) as Box<dyn Transaction>)
+            Ok(Box::new(HyperdriveTransaction {
+                client,
+                limit,
+                broken: false,
+            }) as Box<dyn Transaction>)
+        };
+        // The connection being opened is dropped with the future when it
+        // does not answer in time.
+        SendFuture::new(async move {
+            with_timeout(&SystemClock, limit, opening)
+                .await
+                .unwrap_or_else(|_| Err(no_answer(limit)))
         })
         .await
     }
 }
 
+fn no_answer(limit: Duration) -> DbError {
+    DbError::Unavailable(format!(
+        "the database did not answer within {} ms",
+        limit.as_millis()
+    ))
+}
+
 struct HyperdriveTransaction {
     client: tokio_postgres::Client,
+    limit: Duration,
+    /// A statement timed out: nothing more is sent on this connection, which
+    /// closes when the transaction is dropped (PostgreSQL then rolls back).
+    broken: bool,
+}
+
+impl HyperdriveTransaction {
+    /// Runs one statement of the transaction within the deadline.
+    async fn bounded<T>(
+        limit: Duration,
+        broken: &mut bool,
+        statement: impl std::future::Future<Output = Result<T, DbError>>,
+    ) -> Result<T, DbError> {
+        if *broken {
+            return Err(DbError::Unavailable(
+                "the transaction's connection stopped answering".to_owned(),
+            ));
+        }
+        with_timeout(&SystemClock, limit, statement)
+            .await
+            .unwrap_or_else(|_| {
+                *broken = true;
+                Err(no_answer(limit))
+            })
+    }
 }
 
 #[async_trait]
 impl Transaction for HyperdriveTransaction {
     async fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>, DbError> {
-        SendFuture::new(run_query(&self.client, sql, params)).await
+        let Self {
+            client,
+            limit,
+            broken,
+        } = self;
+        SendFuture::new(Self::bounded(
+            *limit,
+            broken,
+            run_query(client, sql, params),
+        ))
+        .await
     }
 
     async fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64, DbError> {
-        SendFuture::new(run_execute(&self.client, sql, params)).await
-    }
-
-    async fn commit(self: Box<Self>) -> Result<(), DbError> {
-        SendFuture::new(async move {
-            self.client
-                .batch_execute("COMMIT")
-                .await
-                .map_err(|e| map_error(&e))
-        })
+        let Self {
+            client,
+            limit,
+            broken,
+        } = self;
+        SendFuture::new(Self::bounded(
+            *limit,
+            broken,
+            run_execute(client, sql, params),
+        ))
         .await
     }
 
-    async fn rollback(self: Box<Self>) -> Result<(), DbError> {
-        SendFuture::new(async move {
-            self.client
-                .batch_execute("ROLLBACK")
-                .await
-                .map_err(|e| map_error(&e))
-        })
-        .await
+    async fn commit(mut self: Box<Self>) -> Result<(), DbError> {
+        let Self {
+            client,
+            limit,
+            broken,
+        } = &mut *self;
+        SendFuture::new(Self::bounded(*limit, broken, batch(client, "COMMIT"))).await
     }
+
+    async fn rollback(mut self: Box<Self>) -> Result<(), DbError> {
+        let Self {
+            client,
+            limit,
+            broken,
+        } = &mut *self;
+        SendFuture::new(Self::bounded(*limit, broken, batch(client, "ROLLBACK"))).await
+    }
+}
+
+async fn batch(client: &tokio_postgres::Client, sql: &str) -> Result<(), DbError> {
+    client
+        .batch_execute(sql)
+        .await
+        .map_err(|error| map_error(&error))
 }
 
 async fn run_query(
@@ -189,19 +296,6 @@ async fn run_execute(
         .execute(sql, &refs)
         .await
         .map_err(|error| map_error(&error))
-}
-
-fn map_error(error: &tokio_postgres::Error) -> DbError {
-    if let Some(db) = error.as_db_error() {
-        return DbError::from_sqlstate(db.code().code(), db.constraint(), db.message());
-    }
-    let io_failure = error
-        .source()
-        .is_some_and(|source| source.is::<std::io::Error>());
-    if error.is_closed() || io_failure {
-        return DbError::Unavailable(error.to_string());
-    }
-    DbError::Query(error.to_string())
 }
 
 type SqlResult = Result<IsNull, Box<dyn StdError + Sync + Send>>;

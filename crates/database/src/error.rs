@@ -1,5 +1,8 @@
 use codex_errors::ApiError;
 
+/// What a client is told when the database refuses a text value.
+pub const INVALID_TEXT_MESSAGE: &str = "Text contains a character that cannot be stored";
+
 /// What went wrong talking to the database, in terms a service can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DbError {
@@ -12,6 +15,12 @@ pub enum DbError {
     /// A CHECK or NOT NULL constraint refused the value.
     #[error("constraint violated ({constraint})")]
     ConstraintViolation { constraint: String },
+    /// Text the database cannot store: a NUL character (SQLSTATE 22021,
+    /// invalid byte sequence) or one the database's encoding lacks, such as
+    /// `\u0000` inside JSON (22P05, untranslatable character). The input
+    /// checks refuse control characters first; this is the last line.
+    #[error("text cannot be stored: {0}")]
+    InvalidText(String),
     /// The database cannot be reached, or did not answer in time.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -31,6 +40,7 @@ impl DbError {
             "23505" => Self::UniqueViolation { constraint },
             "23503" => Self::ForeignKeyViolation { constraint },
             "23514" | "23502" | "22001" => Self::ConstraintViolation { constraint },
+            "22021" | "22P05" => Self::InvalidText(message.to_owned()),
             _ if crate::sqlstate_is_unavailable(code) => Self::Unavailable(message.to_owned()),
             _ => Self::Query(format!("{code}: {message}")),
         }
@@ -52,6 +62,10 @@ impl From<DbError> for ApiError {
                 ApiError::business_rule("A referenced resource does not exist")
             }
             DbError::ConstraintViolation { .. } => ApiError::validation("Invalid request data"),
+            DbError::InvalidText(cause) => {
+                tracing::debug!(%cause, "text refused by the database");
+                ApiError::validation(INVALID_TEXT_MESSAGE)
+            }
             DbError::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
                 ApiError::service_unavailable("The service is temporarily unavailable")
@@ -80,6 +94,29 @@ mod tests {
             DbError::from_sqlstate("42601", None, "syntax"),
             DbError::Query(_)
         ));
+        assert_eq!(
+            DbError::from_sqlstate(
+                "57014",
+                None,
+                "canceling statement due to statement timeout"
+            ),
+            DbError::Unavailable("canceling statement due to statement timeout".to_owned())
+        );
+    }
+
+    #[test]
+    fn text_the_database_cannot_store_is_a_400_not_a_bug() {
+        for code in ["22021", "22P05"] {
+            let error = DbError::from_sqlstate(code, None, "invalid byte sequence: 0x00");
+            assert!(
+                matches!(error, DbError::InvalidText(_)),
+                "{code}: {error:?}"
+            );
+            let api: ApiError = error.into();
+            assert_eq!(api.code(), ErrorCode::ValidationError, "{code}");
+            assert_eq!(api.message(), INVALID_TEXT_MESSAGE);
+            assert!(!api.body().to_string().contains("0x00"));
+        }
     }
 
     #[test]

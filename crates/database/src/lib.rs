@@ -25,6 +25,8 @@ mod value;
 
 #[cfg(target_arch = "wasm32")]
 pub mod edge;
+#[cfg(any(target_arch = "wasm32", test))]
+mod edge_error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
 
@@ -33,7 +35,7 @@ use async_trait::async_trait;
 /// `#[derive(FromRow)]`: see the `codex-database-derive` crate for the
 /// field attributes (`rename`, `json`, `parse`, `default`).
 pub use codex_database_derive::FromRow;
-pub use error::DbError;
+pub use error::{DbError, INVALID_TEXT_MESSAGE};
 pub use from_row::{FromRow, columns};
 pub use patch::Patch;
 pub use update::Update;
@@ -88,5 +90,6 @@ pub(crate) fn sqlstate_is_unavailable(code: &str) -> bool {
         || code.starts_with("28") // the server refused our credentials
         || code == "3D000" // the database does not exist (yet)
         || code.starts_with("57P") // operator intervention: shutdown, cannot connect now
+        || code == "57014" // cancelled, by statement_timeout or an operator: did not answer in time
         || code == "53300" // too many connections
 }

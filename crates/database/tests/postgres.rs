@@ -1,13 +1,51 @@
 //! The native adapter against a real PostgreSQL, one fresh database per test.
 
-use std::time::Duration;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use codex_database::native::PgDatabase;
-use codex_database::{Database, DbError, SqlValue};
+use codex_database::{Database, DbError, INVALID_TEXT_MESSAGE, SqlValue};
+use codex_errors::{ApiError, ErrorCode};
 use codex_testkit::TestDatabase;
+use codex_testkit::fault_proxy::{FaultProxy, Mode};
 use serde_json::json;
 use uuid::Uuid;
+
+/// The bound of the adapters made here (the test kit's own uses the default).
+const BOUND: Duration = Duration::from_secs(1);
+
+/// How long a call may take, at most, under [`BOUND`].
+const ANSWERED_WITHIN: Duration = Duration::from_secs(3);
+
+/// A fault proxy in front of the test server, and `test`'s database reached
+/// through it with [`BOUND`] on each statement.
+async fn through_a_proxy(test: &TestDatabase) -> (FaultProxy, PgDatabase) {
+    let any = SocketAddr::from(([127, 0, 0, 1], 0));
+    let proxy = FaultProxy::start(any, codex_testkit::server_address(), any)
+        .await
+        .expect("proxy");
+    let database = PgDatabase::connect_lazy(&test.url_via(proxy.listen), 2, BOUND).expect("url");
+    (proxy, database)
+}
+
+/// Runs `call`, failing the test if it has not answered well after the
+/// bound (without the bound, it would hang).
+async fn answered<T>(what: &str, call: impl std::future::Future<Output = T>) -> (T, Duration) {
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(Duration::from_secs(15), call)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer after 15 s"));
+    (outcome, started.elapsed())
+}
+
+fn assert_unavailable_in_time(what: &str, error: &DbError, took: Duration) {
+    assert!(
+        matches!(error, DbError::Unavailable(_)),
+        "{what}: {error:?}"
+    );
+    assert!(took < ANSWERED_WITHIN, "{what}: took {took:?}");
+}
 
 const TABLE: &str = "CREATE TABLE sample (
     id uuid PRIMARY KEY,
@@ -216,9 +254,150 @@ async fn the_updated_at_helper_moves_the_timestamp_on_update() {
 }
 
 #[tokio::test]
+async fn text_the_database_cannot_store_is_a_400_not_a_bug() {
+    let test = TestDatabase::new().await;
+    let db = test.database();
+    db.execute(TABLE, &[]).await.expect("create table");
+    let stored = db
+        .execute(
+            "INSERT INTO sample (id, note) VALUES ($1, $2)",
+            &[Uuid::new_v4().into(), "a\u{0}b".into()],
+        )
+        .await
+        .expect_err("NUL in text (22021)");
+    let looked_up = db
+        .query(
+            "SELECT id FROM sample WHERE note ILIKE $1",
+            &["%\u{0}%".into()],
+        )
+        .await
+        .expect_err("NUL in a lookup (22021)");
+    let in_json = db
+        .execute(
+            "INSERT INTO sample (id, doc) VALUES ($1, $2)",
+            &[Uuid::new_v4().into(), json!({"name": "a\u{0}b"}).into()],
+        )
+        .await
+        .expect_err("\\u0000 in JSON (22P05)");
+    for (what, error) in [("text", stored), ("lookup", looked_up), ("json", in_json)] {
+        assert!(
+            matches!(error, DbError::InvalidText(_)),
+            "{what}: {error:?}"
+        );
+        let api = ApiError::from(error);
+        assert_eq!(api.code(), ErrorCode::ValidationError, "{what}");
+        assert_eq!(api.message(), INVALID_TEXT_MESSAGE, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn every_connection_runs_under_the_statement_timeout() {
+    let test = TestDatabase::new().await;
+    let db = PgDatabase::connect_lazy(test.url(), 2, Duration::from_millis(700)).expect("url");
+    let shown = db
+        .query_opt("SHOW statement_timeout", &[])
+        .await
+        .expect("show")
+        .expect("row")
+        .get::<String>("statement_timeout");
+    assert_eq!(shown, Ok("700ms".to_owned()));
+
+    let (slow, took) = answered(
+        "slow statement",
+        db.query("SELECT pg_sleep(5)::text AS slept", &[]),
+    )
+    .await;
+    assert_unavailable_in_time("slow statement", &slow.expect_err("cancelled"), took);
+    let mut tx = db.begin().await.expect("begin");
+    let (slow, took) = answered(
+        "slow statement in a transaction",
+        tx.query("SELECT pg_sleep(5)::text AS slept", &[]),
+    )
+    .await;
+    assert_unavailable_in_time(
+        "slow statement in a transaction",
+        &slow.expect_err("cancelled"),
+        took,
+    );
+    drop(tx);
+    db.ping().await.expect("the pool still serves");
+}
+
+#[tokio::test]
+async fn a_stalled_link_answers_unavailable_within_the_bound_and_recovers() {
+    let test = TestDatabase::new().await;
+    let (proxy, db) = through_a_proxy(&test).await;
+    db.ping().await.expect("through the proxy");
+    let mut tx = db.begin().await.expect("begin before the stall");
+
+    proxy.set_mode(Mode::Stall);
+    let (result, took) = answered("query", db.query("SELECT 1 AS one", &[])).await;
+    assert_unavailable_in_time("query", &result.expect_err("stalled"), took);
+    let (result, took) = answered("execute", db.execute("SELECT 1", &[])).await;
+    assert_unavailable_in_time("execute", &result.expect_err("stalled"), took);
+    let (result, took) = answered("begin", db.begin()).await;
+    match result {
+        Ok(_) => panic!("begin: answered while stalled"),
+        Err(error) => assert_unavailable_in_time("begin", &error, took),
+    }
+    let (result, took) = answered("in a transaction", tx.query("SELECT 1 AS one", &[])).await;
+    assert_unavailable_in_time("in a transaction", &result.expect_err("stalled"), took);
+    // That connection is given up: the transaction fails at once from now on.
+    let (result, took) = answered("after a timeout", tx.execute("SELECT 1", &[])).await;
+    assert_unavailable_in_time("after a timeout", &result.expect_err("given up"), took);
+    assert!(took < Duration::from_millis(100), "{took:?}");
+    let (result, took) = answered("commit", tx.commit()).await;
+    assert_unavailable_in_time("commit", &result.expect_err("given up"), took);
+
+    proxy.set_mode(Mode::Up);
+    for _ in 0..3 {
+        db.ping().await.expect("recovered without a restart");
+    }
+}
+
+#[tokio::test]
+async fn a_link_cut_or_reset_is_unavailable_never_a_bug() {
+    for mode in [Mode::Down, Mode::Reset] {
+        let test = TestDatabase::new().await;
+        let (proxy, db) = through_a_proxy(&test).await;
+        db.ping().await.expect("through the proxy");
+        let mut tx = db.begin().await.expect("begin");
+
+        // Established connections cut or reset.
+        proxy.set_mode(mode);
+        let (result, took) = answered("query", db.query("SELECT 1 AS one", &[])).await;
+        assert_unavailable_in_time(&format!("{mode:?}: query"), &result.expect_err("cut"), took);
+        let (result, took) = answered("in a transaction", tx.query("SELECT 1 AS one", &[])).await;
+        assert_unavailable_in_time(
+            &format!("{mode:?}: in a transaction"),
+            &result.expect_err("cut"),
+            took,
+        );
+        drop(tx);
+
+        // New connections cut or reset while they open: sqlx reads an empty
+        // answer to its SSLRequest ("unexpected response from SSLRequest").
+        let fresh = PgDatabase::connect_lazy(&test.url_via(proxy.listen), 2, BOUND).expect("url");
+        for attempt in 0..5 {
+            let (result, took) = answered("fresh", fresh.query("SELECT 1 AS one", &[])).await;
+            assert_unavailable_in_time(
+                &format!("{mode:?}: new connection {attempt}"),
+                &result.expect_err("cut"),
+                took,
+            );
+        }
+
+        proxy.set_mode(Mode::Up);
+        db.ping().await.expect("recovered without a restart");
+        fresh.ping().await.expect("recovered without a restart");
+    }
+}
+
+#[tokio::test]
 async fn an_unreachable_server_is_reported_unavailable_quickly() {
     // Port 9 (discard) on loopback: nothing listens, the connection is refused.
-    let db = PgDatabase::connect_lazy("postgres://postgres@127.0.0.1:9/none", 1).expect("url");
+    let db =
+        PgDatabase::connect_lazy("postgres://postgres@127.0.0.1:9/none", 1, BOUND).expect("url");
     let started = std::time::Instant::now();
     let error = db.ping().await.expect_err("nothing listens there");
     assert!(matches!(error, DbError::Unavailable(_)), "{error:?}");
@@ -231,7 +410,7 @@ async fn an_unreachable_server_is_reported_unavailable_quickly() {
 
 #[tokio::test]
 async fn a_malformed_url_is_refused_without_echoing_it() {
-    let error =
-        PgDatabase::connect_lazy("mysql://user:secret@host/db", 1).expect_err("not postgres");
+    let error = PgDatabase::connect_lazy("mysql://user:secret@host/db", 1, BOUND)
+        .expect_err("not postgres");
     assert!(!error.to_string().contains("secret"), "{error}");
 }

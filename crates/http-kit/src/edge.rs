@@ -122,7 +122,11 @@ fn assemble(env: &Env) -> Result<Context, ConfigError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     env.hyperdrive(DATABASE_BINDING)
         .map_err(|_| binding_missing(DATABASE_BINDING))?;
-    let database = Arc::new(HyperdriveDatabase::new(env.clone(), DATABASE_BINDING));
+    let database = Arc::new(HyperdriveDatabase::new(
+        env.clone(),
+        DATABASE_BINDING,
+        config.database_statement_timeout,
+    ));
     let kv = WorkersKv::new(
         env.kv(KV_BINDING)
             .map_err(|_| binding_missing(KV_BINDING))?,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use codex_config::Environment;
+use codex_config::{DEFAULT_DATABASE_STATEMENT_TIMEOUT, Environment};
 use codex_database::Database;
 use codex_database::native::PgDatabase;
 use codex_http_kit::{AppState, Service};
@@ -56,20 +56,15 @@ async fn health_is_200_with_the_service_identity() {
 #[tokio::test]
 async fn health_follows_the_database_down_and_back_up_without_a_restart() {
     let test = TestDatabase::new().await;
-    let upstream: SocketAddr = {
-        let url = codex_testkit::server_url();
-        let host_port = url.split('@').next_back().unwrap_or("127.0.0.1:5432");
-        let host_port = host_port.split('/').next().unwrap_or(host_port);
-        host_port
-            .parse()
-            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 5432)))
-    };
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
-    let proxy = FaultProxy::start(any, upstream, any).await.expect("proxy");
-    let database_name = test.url().rsplit('/').next().unwrap_or_default().to_owned();
-    let through_proxy = format!("postgres://postgres@{}/{database_name}", proxy.listen);
-    let database: Arc<dyn Database> =
-        Arc::new(PgDatabase::connect_lazy(&through_proxy, 2).expect("url"));
+    let proxy = FaultProxy::start(any, codex_testkit::server_address(), any)
+        .await
+        .expect("proxy");
+    let through_proxy = test.url_via(proxy.listen);
+    let database: Arc<dyn Database> = Arc::new(
+        PgDatabase::connect_lazy(&through_proxy, 2, DEFAULT_DATABASE_STATEMENT_TIMEOUT)
+            .expect("url"),
+    );
     let world = World::through(test_config(&[]), test, database);
     let app = TestApp::in_world(world, SERVICE, routes());
 

@@ -77,17 +77,10 @@ fn check(fields: &OrganisationFields) -> Result<OrganisationFields, ApiError> {
         .clone()
         .required("slug")?
         .try_map(|slug| slug::normalise(&slug))?;
-    let description = fields.description.clone().clearable(|text| {
-        let text = text.trim();
-        if text.chars().count() > MAX_DESCRIPTION {
-            Err(ApiError::invalid_fields([(
-                "description",
-                "must be at most 5000 characters",
-            )]))
-        } else {
-            Ok(Some(text.to_owned()))
-        }
-    })?;
+    let description = fields
+        .description
+        .clone()
+        .clearable(|text| codex_validation::multiline_text("description", text, MAX_DESCRIPTION))?;
     let website_url = fields
         .website_url
         .clone()

@@ -9,6 +9,7 @@ pub mod settings;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use codex_clock::{Clock, SystemClock};
@@ -154,20 +155,33 @@ pub async fn open_database(
                 .into());
             }
             let local = LocalPostgres::start(&host.data_dir, host.local_postgres_port)?;
-            ensure_database(&local.admin_url(), "codex").await?;
+            ensure_database(
+                &local.admin_url(),
+                "codex",
+                config.database_statement_timeout,
+            )
+            .await?;
             (Secret::new(local.url.clone()), Some(local))
         }
     };
     let database = Arc::new(PgDatabase::connect_lazy(
         database_url.expose(),
         host.database_max_connections,
+        config.database_statement_timeout,
     )?);
     Ok((database, local_postgres))
 }
 
-/// Creates `name` on the server behind `admin_url` unless it exists.
-async fn ensure_database(admin_url: &str, name: &str) -> Result<(), DbError> {
-    let admin = PgDatabase::connect_lazy(admin_url, 1)?;
+/// Creates `name` on the server behind `admin_url` unless it exists. Copying
+/// the template may take longer than a request's statement, so this waits
+/// at least a minute.
+async fn ensure_database(
+    admin_url: &str,
+    name: &str,
+    statement_timeout: Duration,
+) -> Result<(), DbError> {
+    let statement_timeout = statement_timeout.max(Duration::from_secs(60));
+    let admin = PgDatabase::connect_lazy(admin_url, 1, statement_timeout)?;
     let exists = admin
         .query_opt(
             "SELECT 1 AS present FROM pg_database WHERE datname = $1",

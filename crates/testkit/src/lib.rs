@@ -14,8 +14,10 @@ pub mod world;
 
 pub use app::{Caller, TestApp, TestResponse, test_config};
 
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 
+use codex_config::DEFAULT_DATABASE_STATEMENT_TIMEOUT;
 use codex_database::native::{MIGRATOR, PgDatabase};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgConnection};
@@ -29,6 +31,24 @@ pub fn server_url() -> String {
         .ok()
         .filter(|url| !url.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_SERVER.to_owned())
+}
+
+/// The address of the test server, for a [`fault_proxy::FaultProxy`] to
+/// forward to (an IPv4 one when the host name has several).
+pub fn server_address() -> SocketAddr {
+    let options: PgConnectOptions = server_url()
+        .parse()
+        .expect("DATABASE_URL must be a PostgreSQL URL");
+    let addresses: Vec<SocketAddr> = (options.get_host(), options.get_port())
+        .to_socket_addrs()
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    addresses
+        .iter()
+        .find(|address| address.is_ipv4())
+        .or(addresses.first())
+        .copied()
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5432)))
 }
 
 fn options_for(database: &str) -> PgConnectOptions {
@@ -144,8 +164,10 @@ impl TestDatabase {
         .await
         .expect("clone template");
         let url = options_for(&name).to_url_lossy().to_string();
-        let database =
-            Arc::new(PgDatabase::connect_lazy(&url, 5).expect("test database URL is valid"));
+        let database = Arc::new(
+            PgDatabase::connect_lazy(&url, 5, DEFAULT_DATABASE_STATEMENT_TIMEOUT)
+                .expect("test database URL is valid"),
+        );
         Self {
             name,
             url,
@@ -156,6 +178,16 @@ impl TestDatabase {
     /// The connection URL of this test's database.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The URL of this test's database reached through `address` instead,
+    /// e.g. a fault proxy's `listen` address in front of [`server_address`].
+    pub fn url_via(&self, address: SocketAddr) -> String {
+        options_for(&self.name)
+            .host(&address.ip().to_string())
+            .port(address.port())
+            .to_url_lossy()
+            .to_string()
     }
 
     pub fn database(&self) -> Arc<PgDatabase> {

@@ -1,5 +1,10 @@
 //! Input primitives shared by every service. Each returns a clear
 //! [`ApiError`] (400 `VALIDATION_ERROR`) naming the field that failed.
+//!
+//! No text they accept holds a control character (NUL, DEL, the C0 and C1
+//! ranges), which PostgreSQL cannot store (NUL) or which have no business in
+//! a name or a link. Only [`multiline_text`], for free text written in a
+//! text area, keeps line breaks and tabs.
 
 use codex_errors::ApiError;
 use serde::{Deserialize, Serialize};
@@ -7,8 +12,12 @@ use serde::{Deserialize, Serialize};
 pub mod email;
 pub mod image;
 
-/// Text that must be there: trimmed, then 1 to `max` characters, or a 400
-/// naming `field`.
+/// What a field holding a control character is told.
+const NO_CONTROL_CHARACTERS: &str = "must not contain control characters";
+
+/// Text that must be there, on one line: trimmed, then 1 to `max`
+/// characters and no control character (tabs and line breaks included), or
+/// a 400 naming `field`.
 pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, ApiError> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > max {
@@ -17,11 +26,44 @@ pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<Str
             format!("must be 1 to {max} characters"),
         )]));
     }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::invalid_fields([(field, NO_CONTROL_CHARACTERS)]));
+    }
     Ok(value.to_owned())
 }
 
-/// An http(s) URL with a host, at most `max` characters, trimmed; empty
-/// means none. Otherwise a 400 naming `field`.
+/// Free text that may span lines, as typed into a text area: trimmed, at
+/// most `max` characters, and no control character other than a line break
+/// (`\n`, `\r`) or a tab (`\t`); empty means none. Otherwise a 400 naming
+/// `field`.
+///
+/// For descriptions and biographies: an organisation's `description` and a
+/// profile's `bio`. Names, titles, links and anything else on one line use
+/// [`required_text`] or [`http_url`], which refuse line breaks as well.
+pub fn multiline_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(ApiError::invalid_fields([(
+            field,
+            format!("must be at most {max} characters"),
+        )]));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ApiError::invalid_fields([(field, NO_CONTROL_CHARACTERS)]));
+    }
+    Ok((!value.is_empty()).then(|| value.to_owned()))
+}
+
+/// An http(s) URL with a host, at most `max` characters, trimmed, without
+/// spaces or control characters; empty means none. Otherwise a 400 naming
+/// `field`.
 pub fn http_url(field: &'static str, value: &str, max: usize) -> Result<Option<String>, ApiError> {
     let value = value.trim();
     if value.is_empty() {
@@ -202,6 +244,89 @@ mod tests {
         assert_eq!(Pagination::new(page, 0).total_pages, 0);
         assert_eq!(Pagination::new(page, 41).total_pages, 3);
         assert_eq!(Page { page: 3, limit: 20 }.offset(), 40);
+    }
+
+    /// The field named in a 400's `details.details`.
+    fn field_of(error: &ApiError) -> String {
+        assert_eq!(error.code(), codex_errors::ErrorCode::ValidationError);
+        error.body()["error"]["details"]["details"][0]["path"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// NUL, other C0 controls, tab and line breaks, DEL and a C1 control.
+    const CONTROLS: [char; 8] = [
+        '\0', '\u{1}', '\u{1b}', '\t', '\n', '\r', '\u{7f}', '\u{85}',
+    ];
+
+    #[test]
+    fn required_text_is_trimmed_bounded_and_on_one_line() {
+        assert_eq!(required_text("name", "  Ann  ", 5), Ok("Ann".to_owned()));
+        assert_eq!(required_text("name", "Zoë 😀", 5), Ok("Zoë 😀".to_owned()));
+        for bad in ["", "   ", "toolong"] {
+            let error = required_text("name", bad, 5).expect_err(bad);
+            assert_eq!(field_of(&error), "name", "{bad:?}");
+        }
+        for control in CONTROLS {
+            let value = format!("a{control}b");
+            let error = required_text("name", &value, 50).expect_err(&value);
+            assert_eq!(field_of(&error), "name", "{value:?}");
+            assert!(error.body().to_string().contains("control characters"));
+        }
+        // Trailing line breaks are trimmed away, not refused.
+        assert_eq!(required_text("name", "Ann\n", 5), Ok("Ann".to_owned()));
+    }
+
+    #[test]
+    fn multiline_text_keeps_line_breaks_and_tabs_only() {
+        assert_eq!(
+            multiline_text("bio", " line one\r\n\tline two \n", 50),
+            Ok(Some("line one\r\n\tline two".to_owned()))
+        );
+        assert_eq!(multiline_text("bio", "  \n ", 50), Ok(None));
+        let error = multiline_text("bio", "abcdef", 5).expect_err("too long");
+        assert_eq!(field_of(&error), "bio");
+        for control in ['\0', '\u{1}', '\u{1b}', '\u{7f}', '\u{85}'] {
+            let value = format!("a{control}b");
+            let error = multiline_text("bio", &value, 50).expect_err(&value);
+            assert_eq!(field_of(&error), "bio", "{value:?}");
+        }
+    }
+
+    #[test]
+    fn urls_refuse_control_characters() {
+        assert_eq!(
+            http_url("websiteUrl", " https://example.com/a ", 100),
+            Ok(Some("https://example.com/a".to_owned()))
+        );
+        assert_eq!(http_url("websiteUrl", "  ", 100), Ok(None));
+        for control in CONTROLS {
+            let value = format!("https://example.com/a{control}b");
+            let error = http_url("websiteUrl", &value, 100).expect_err(&value);
+            assert_eq!(field_of(&error), "websiteUrl", "{value:?}");
+        }
+        for bad in [
+            "example.com",
+            "https://",
+            "https:///path",
+            "ftp://example.com",
+        ] {
+            assert!(http_url("websiteUrl", bad, 100).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn addresses_and_colours_refuse_control_characters() {
+        for control in CONTROLS {
+            let address = format!("ann{control}@example.com");
+            let error = email_address("supportEmail", &address).expect_err(&address);
+            assert_eq!(field_of(&error), "supportEmail", "{address:?}");
+            let colour_value = format!("#ABC{control}EF");
+            let error = colour("primaryColorHex", &colour_value).expect_err(&colour_value);
+            assert_eq!(field_of(&error), "primaryColorHex", "{colour_value:?}");
+            assert!(!is_slug(&format!("a{control}b"), 50));
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `db-fault-proxy LISTEN UPSTREAM CONTROL`: runs the fault proxy until
 //! interrupted. Used by the e2e scripts to take PostgreSQL away from the
-//! services under test and give it back.
+//! services under test (`POST /down`, `/reset` or `/stall` on the control
+//! port) and give it back (`POST /up`).
 
 use std::net::SocketAddr;
 
