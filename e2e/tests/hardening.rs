@@ -1,10 +1,12 @@
 //! Defects found by hostile testing, each shown fixed over HTTP on both
 //! runtimes: a revocation racing concurrent look-ups ends the session for
-//! good, and a branding number with many digits is kept instead of
-//! overflowing its column.
+//! good, a branding number with many digits is kept instead of overflowing
+//! its column, and an organisation name with a line break is refused.
 
 use codex_e2e::accounts::{Browser, PASSWORD};
-use codex_e2e::organisations::{id_of, org_path, owner_with_org};
+use codex_e2e::organisations::{
+    fresh_slug, id_of, org_path, owner_with_org, signed_in, slug_available, try_create_org,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -56,4 +58,24 @@ async fn branding_numbers_with_many_digits_are_kept() {
     reply.expect_status(StatusCode::OK, "many digits");
     assert_eq!(reply.body["data"]["radiusValue"], 1.0, "{}", reply.body);
     assert_eq!(reply.body["data"]["densityValue"], 0.9877, "{}", reply.body);
+}
+
+/// A line break in an organisation's name could reach an e-mail header
+/// (the invitation's subject) and silently drop every invitation of that
+/// organisation: names with control characters are refused, naming the
+/// field, and nothing is created.
+#[tokio::test]
+async fn an_organisation_name_with_a_line_break_is_refused() {
+    let (creator, _) = signed_in("creator").await;
+    for name in [
+        "Night\r\nBcc: x@example.com",
+        "Night\nStudio",
+        "Night\tStudio",
+    ] {
+        let slug = fresh_slug();
+        let reply = try_create_org(&creator, &json!({"name": name, "slug": slug})).await;
+        reply.expect_status(StatusCode::BAD_REQUEST, "a name with a control character");
+        assert!(reply.body.to_string().contains("name"), "{}", reply.body);
+        assert!(slug_available(&creator, &slug).await, "nothing was created");
+    }
 }
