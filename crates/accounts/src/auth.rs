@@ -109,11 +109,15 @@ fn check_password(field: &'static str, candidate: &str) -> Result<(), ApiError> 
         .map_err(|error| ApiError::invalid_fields([(field, error.to_string())]))
 }
 
-fn hash_password(field: &'static str, candidate: &str) -> Result<String, ApiError> {
-    password::hash(candidate).map_err(|error| match error {
-        password::PasswordError::Length => ApiError::invalid_fields([(field, error.to_string())]),
-        password::PasswordError::Hashing => ApiError::internal(error),
-    })
+async fn hash_password(field: &'static str, candidate: &str) -> Result<String, ApiError> {
+    password::hash(candidate)
+        .await
+        .map_err(|error| match error {
+            password::PasswordError::Length => {
+                ApiError::invalid_fields([(field, error.to_string())])
+            }
+            password::PasswordError::Hashing => ApiError::internal(error),
+        })
 }
 
 fn invalid_token() -> ApiError {
@@ -151,7 +155,7 @@ pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<User, ApiError> {
         .as_deref()
         .map(|url| links.redirect("callbackURL", url))
         .transpose()?;
-    let password_hash = hash_password("password", &input.password)?;
+    let password_hash = hash_password("password", &input.password).await?;
 
     let user_id = new_id()?;
     let mut transaction = ctx.database().begin().await?;
@@ -247,7 +251,7 @@ pub async fn sign_in(
     let address = check_email(email_address)?;
     let found = user::find_live_by_email(ctx.database(), &address).await?;
     let stored = found.as_ref().and_then(|(_, hash)| hash.as_deref());
-    let matches = password::verify_or_decoy(candidate, stored);
+    let matches = password::verify_or_decoy(candidate, stored).await;
     let Some((user, _)) = found.filter(|_| matches) else {
         return Err(coded(
             ApiError::new(ErrorCode::Unauthorized, "Invalid email or password"),
@@ -364,7 +368,7 @@ pub async fn reset_password(
     token: &str,
     new_password: &str,
 ) -> Result<(), ApiError> {
-    let password_hash = hash_password("newPassword", new_password)?;
+    let password_hash = hash_password("newPassword", new_password).await?;
     let user_id = email_token::redeem(ctx, Purpose::PasswordReset, token)
         .await?
         .ok_or_else(invalid_token)?;
@@ -393,13 +397,13 @@ pub async fn change_password(
         )
         .await?;
     let stored: Option<String> = row.map(|row| row.get("password")).transpose()?.flatten();
-    if !password::verify_or_decoy(current, stored.as_deref()) {
+    if !password::verify_or_decoy(current, stored.as_deref()).await {
         return Err(coded(
             ApiError::validation("Invalid password"),
             "INVALID_PASSWORD",
         ));
     }
-    let password_hash = hash_password("newPassword", new_password)?;
+    let password_hash = hash_password("newPassword", new_password).await?;
     let user = replace_password(ctx, user_id, &password_hash, false).await?;
     notify_password_changed(ctx, &user).await;
     let (token, session) = session::create(ctx, &user.id, client).await?;
