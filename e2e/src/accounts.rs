@@ -394,6 +394,26 @@ pub async fn newest_mail(address: &str) -> Value {
     newest.clone()
 }
 
+/// The newest mail to `address` with `subject`, waiting up to 10 s for it:
+/// some mail (a password reset's, natively) is written after the answer.
+pub async fn awaited_mail(address: &str, subject: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(mail) = outbox(address)
+            .await
+            .into_iter()
+            .find(|mail| mail["subject"] == subject)
+        {
+            return mail;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no mail to {address} about {subject:?} within 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// The token after the first `marker` in `text` (e.g. `"token="`): the run
 /// of URL-safe base64 characters that follows.
 pub fn token_after(text: &str, marker: &str) -> Option<String> {

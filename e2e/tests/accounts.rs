@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use codex_e2e::accounts::{
     Browser, PASSWORD, Reply, assert_any_error_envelope, assert_auth_error, assert_token_form,
-    fresh_email, mailed_verification_token, newest_mail, outbox, token_after,
+    awaited_mail, fresh_email, mailed_verification_token, newest_mail, outbox, token_after,
 };
 use codex_e2e::{allowed_origin, assert_error_envelope};
 use reqwest::StatusCode;
@@ -510,8 +510,7 @@ async fn a_password_reset_through_the_mailed_link_ends_every_session() {
         "{}",
         requested.body
     );
-    let mail = newest_mail(&account.email).await;
-    assert_eq!(mail["subject"], "Reset your password", "{mail}");
+    let mail = awaited_mail(&account.email, "Reset your password").await;
     let text = mail["text"].as_str().unwrap_or_default();
     let token = token_after(text, "token=").unwrap_or_else(|| panic!("reset link: {mail}"));
     assert_token_form(&token);

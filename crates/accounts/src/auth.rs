@@ -3,6 +3,9 @@
 //! (`USER_ALREADY_EXISTS`, `INVALID_EMAIL_OR_PASSWORD`, …) so the existing
 //! client can tell the cases apart.
 
+use std::future::Future;
+use std::sync::Arc;
+
 use codex_context::token::IssuedToken;
 use codex_validation::email;
 
@@ -329,9 +332,12 @@ pub async fn verify_email(ctx: &Context, token: &str) -> Result<User, ApiError> 
 }
 
 /// Mails a reset link when the address has a password account; answers the
-/// same either way.
+/// same either way, after the same work: for any other address a decoy token
+/// is stored (for an id no account has, its plaintext dropped) and the
+/// message is recorded as withheld. Natively that work runs after the
+/// answer; on Workers, where this code cannot reach `waitUntil`, before it.
 pub async fn request_password_reset(
-    ctx: &Context,
+    ctx: &Arc<Context>,
     email_address: &str,
     redirect_to: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -344,12 +350,37 @@ pub async fn request_password_reset(
             None => format!("{}/reset-password", links.auth_url),
         },
     };
-    let Some((user, Some(_))) = user::find_live_by_email(ctx.database(), &address).await? else {
-        return Ok(());
+    let ctx = Arc::clone(ctx);
+    after_the_answer(async move {
+        if let Err(error) = mail_reset_link(&ctx, &address, &page).await {
+            tracing::error!(%error, "could not handle a password reset request");
+        }
+    })
+    .await;
+    Ok(())
+}
+
+/// The same statements whether or not `address` has a password account.
+async fn mail_reset_link(ctx: &Context, address: &str, page: &str) -> Result<(), ApiError> {
+    let known = match user::find_live_by_email(ctx.database(), address).await? {
+        Some((user, Some(_))) => Some(user),
+        _ => None,
     };
-    let token = email_token::issue(ctx, Purpose::PasswordReset, &user.id).await?;
+    let owner = match &known {
+        Some(user) => user.id.clone(),
+        None => new_id()?,
+    };
+    let token = email_token::issue(ctx, Purpose::PasswordReset, &owner).await?;
     let separator = if page.contains('?') { '&' } else { '?' };
     let link = format!("{page}{separator}token={token}");
+    let Some(user) = known else {
+        let message = messages::reset_password(address, "", &link);
+        return ctx
+            .mailer()
+            .withhold(&message)
+            .await
+            .map_err(ApiError::internal);
+    };
     if let Err(error) = ctx
         .mailer()
         .send(&messages::reset_password(&user.email, &user.name, &link))
@@ -358,6 +389,14 @@ pub async fn request_password_reset(
         tracing::error!(user_id = %user.id, %error, "could not send the reset e-mail");
     }
     Ok(())
+}
+
+/// Natively, `work` runs after the answer is sent; on Workers, before it.
+async fn after_the_answer(work: impl Future<Output = ()> + Send + 'static) {
+    #[cfg(not(target_arch = "wasm32"))]
+    drop(tokio::spawn(work));
+    #[cfg(target_arch = "wasm32")]
+    work.await;
 }
 
 /// Sets a new password with a reset token. Every session of the account is

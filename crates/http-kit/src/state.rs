@@ -38,6 +38,11 @@ impl AppState {
         &self.context
     }
 
+    /// The shared context, for work that outlives the request.
+    pub fn context(&self) -> &Arc<Context> {
+        &self.context
+    }
+
     pub fn config(&self) -> &Config {
         self.context.config()
     }

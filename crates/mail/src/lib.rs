@@ -42,6 +42,12 @@ pub enum MailError {
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, email: &Email) -> Result<(), MailError>;
+
+    /// Records `email` as withheld, with a masked address, and never
+    /// delivers it: the same write as [`Mailer::send`] records, for a
+    /// caller that must cost the same whether or not it mails (a password
+    /// reset asked for an address without an account).
+    async fn withhold(&self, email: &Email) -> Result<(), MailError>;
 }
 
 /// Hands a message to a mail service. `from` is the configured sender.

@@ -62,36 +62,52 @@ fn outbox_error(error: &DbError) -> MailError {
     MailError::Outbox(error.to_string())
 }
 
+impl OutboxMailer {
+    fn transport(&self) -> &'static str {
+        self.delivery.as_ref().map_or("outbox", |d| d.name())
+    }
+
+    /// One row in `mail_outbox`, with `status`; its id.
+    async fn record(
+        &self,
+        to: &str,
+        email: &Email,
+        status: &str,
+    ) -> Result<Option<uuid::Uuid>, MailError> {
+        let row = self
+            .database
+            .query_opt(
+                "INSERT INTO mail_outbox (to_address, from_address, subject, text_body, html_body, transport, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                &[
+                    to.into(),
+                    self.from.as_str().into(),
+                    email.subject.as_str().into(),
+                    email.text.as_str().into(),
+                    email.html.clone().into(),
+                    self.transport().into(),
+                    status.into(),
+                ],
+            )
+            .await
+            .map_err(|e| outbox_error(&e))?;
+        row.map(|row| row.get("id"))
+            .transpose()
+            .map_err(|e| outbox_error(&e))
+    }
+}
+
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
-        let transport = self.delivery.as_ref().map_or("outbox", |d| d.name());
+        let transport = self.transport();
         if let Err(refused) = check(email) {
             // Never sent (a header-unsafe subject or a bad recipient), but
             // never lost either: recorded as failed with the reason.
             self.record_refused(email, transport, &refused).await;
             return Err(refused);
         }
-        let row = self
-            .database
-            .query_opt(
-                "INSERT INTO mail_outbox (to_address, from_address, subject, text_body, html_body, transport) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                &[
-                    email.to.trim().into(),
-                    self.from.as_str().into(),
-                    email.subject.as_str().into(),
-                    email.text.as_str().into(),
-                    email.html.clone().into(),
-                    transport.into(),
-                ],
-            )
-            .await
-            .map_err(|e| outbox_error(&e))?;
-        let id: Option<uuid::Uuid> = row
-            .map(|row| row.get("id"))
-            .transpose()
-            .map_err(|e| outbox_error(&e))?;
+        let id = self.record(email.to.trim(), email, "kept").await?;
         let Some(delivery) = &self.delivery else {
             tracing::info!(
                 outbox_id = ?id,
@@ -123,6 +139,22 @@ impl Mailer for OutboxMailer {
         }
         result
     }
+
+    async fn withhold(&self, email: &Email) -> Result<(), MailError> {
+        let masked = Email {
+            to: mask_address(email.to.trim()),
+            ..email.clone()
+        };
+        if let Err(refused) = check(email) {
+            // As `send` records a refused message.
+            self.record_refused(&masked, self.transport(), &refused)
+                .await;
+            return Err(refused);
+        }
+        let id = self.record(&masked.to, email, "withheld").await?;
+        tracing::debug!(outbox_id = ?id, to = %mask_address(&email.to), subject = %email.subject, "e-mail withheld");
+        Ok(())
+    }
 }
 
 /// A recorded message, as the development outbox shows it.
@@ -149,7 +181,7 @@ pub async fn read_outbox(
     let rows = database
         .query(
             "SELECT id, to_address, from_address, subject, text_body, html_body, transport, status, created_at \
-             FROM mail_outbox WHERE lower(to_address) = lower($1) ORDER BY created_at DESC, id DESC LIMIT $2",
+             FROM mail_outbox WHERE lower(to_address) = lower($1) AND status <> 'withheld' ORDER BY created_at DESC, id DESC LIMIT $2",
             &[address.trim().into(), limit.into()],
         )
         .await?;

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod fault_proxy;
 pub mod platform;
+pub mod recording;
 pub mod resend;
 pub mod stale_kv;
 pub mod world;

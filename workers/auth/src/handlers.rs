@@ -281,7 +281,7 @@ pub async fn request_password_reset(
     State(state): State<AppState>,
     Json(body): Json<ResetRequestBody>,
 ) -> Result<Response, ApiError> {
-    auth::request_password_reset(state.ctx(), &body.email, body.redirect_to.as_deref()).await?;
+    auth::request_password_reset(state.context(), &body.email, body.redirect_to.as_deref()).await?;
     Ok(axum::Json(Status {
         message: Some("If this email exists in our system, check your email for the reset link"),
         ..DONE
