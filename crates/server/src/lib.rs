@@ -2,6 +2,7 @@
 //! defaults) and serves the eight services, each on its own port, in one
 //! process.
 
+pub mod connection;
 pub mod local_postgres;
 pub mod local_storage;
 pub mod settings;
@@ -270,17 +271,14 @@ pub async fn serve(
                 source,
             })?;
         let app = service_app(name, platform).unwrap_or_default();
-        let mut stop = shutdown.clone();
+        let hsts = platform.context.config().environment.is_production();
         tracing::info!(service = name, %address, "listening");
-        servers.push(tokio::spawn(async move {
-            // The peer address is the client's IP for rate limits and sessions.
-            let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|stop| *stop).await;
-                })
-                .await;
-        }));
+        servers.push(tokio::spawn(connection::serve_app(
+            listener,
+            app,
+            shutdown.clone(),
+            hsts,
+        )));
     }
     let _ = shutdown.wait_for(|stop| *stop).await;
     for server in servers {
