@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use codex_config::Secret;
+use codex_database::Database;
 use codex_mail::{
     Email, MailError, Mailer, OutboxMailer, ResendDelivery, SmtpDelivery, read_outbox,
 };
@@ -229,4 +230,47 @@ async fn an_unreachable_resend_is_reported_without_the_key_and_recorded_as_faile
         .await
         .expect("read");
     assert_eq!(recorded[0].status, "failed");
+}
+
+#[tokio::test]
+async fn a_withheld_message_is_recorded_masked_and_never_delivered_nor_read_back() {
+    let test = TestDatabase::new().await;
+    let (api_url, received) = resend_stand_in("re_live_key").await;
+    let delivery = ResendDelivery::new(Secret::new("re_live_key"), &api_url, default_client());
+    let mailer = OutboxMailer::new(
+        test.database(),
+        "Codex <no-reply@example.com>",
+        Some(Arc::new(delivery)),
+    );
+    mailer
+        .withhold(&email("stranger@example.com", "Reset your password"))
+        .await
+        .expect("withhold");
+    assert!(received.received_by("stranger@example.com").is_empty());
+    for address in ["stranger@example.com", "s***@example.com"] {
+        assert!(
+            read_outbox(test.database().as_ref(), address, 10)
+                .await
+                .expect("read")
+                .is_empty(),
+            "{address}"
+        );
+    }
+    let rows = test
+        .database()
+        .query("SELECT to_address, status FROM mail_outbox", &[])
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].get::<String>("to_address").expect("to"),
+        "s***@example.com"
+    );
+    assert_eq!(rows[0].get::<String>("status").expect("status"), "withheld");
+    // A malformed message is refused as `send` refuses it.
+    let refused = mailer
+        .withhold(&email("nobody", "Reset your password"))
+        .await
+        .expect_err("invalid");
+    assert!(matches!(refused, MailError::Invalid(_)), "{refused:?}");
 }
