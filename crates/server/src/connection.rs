@@ -194,13 +194,10 @@ impl<T> Enveloped<T> {
     /// framing of what follows.
     fn finish_head(&mut self) {
         let head = std::mem::take(&mut self.head);
-        let (status, headers) = match parse_head(&head) {
-            Some(parsed) => parsed,
-            None => {
-                self.out.extend_from_slice(&head);
-                self.pass_through();
-                return;
-            }
+        let Some((status, headers)) = parse_head(&head) else {
+            self.out.extend_from_slice(&head);
+            self.pass_through();
+            return;
         };
         if status.is_informational() {
             // `100 Continue`, written by hyper while the request's own
