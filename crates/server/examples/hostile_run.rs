@@ -131,7 +131,7 @@ async fn run() {
                 (head("GET", &path, &[], 0), empty.clone())
             }
         }),
-        attack("headers over hyper's buffer", 200, "ecom", {
+        attack("500 KB headers", 200, "ecom", {
             let empty = empty.clone();
             move |_| {
                 let big = "b".repeat(500_000);
