@@ -1,7 +1,8 @@
 //! The context every domain operation runs in, on both runtimes: the
-//! outside world's ports and the configuration, assembled once by a host
-//! (the native server, a worker isolate, the test kit) and passed to the
-//! rules as `&Context`.
+//! outside world's ports and the configuration, assembled by a host (once
+//! by the native server; per request by a worker, over the configuration
+//! its isolate read once; per test by the test kit) and passed to the rules
+//! as `&Context`.
 //!
 //! - always there: [`Context::database`], [`Context::kv`],
 //!   [`Context::objects`], [`Context::mailer`], [`Context::clock`],

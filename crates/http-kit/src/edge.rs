@@ -2,10 +2,11 @@
 //!
 //! Each worker's `#[event(fetch)]` calls [`serve`] with its routes. The
 //! first request an isolate receives reads the configuration from the
-//! worker's vars and secrets and assembles the [`Context`] from the bindings
-//! (Hyperdrive `HYPERDRIVE`, KV `CACHE_KV`, R2 `MEDIA_BUCKET`); later
-//! requests of the isolate reuse it. The same axum application as on the
-//! native host answers every request.
+//! worker's vars and secrets; later requests of the isolate reuse it. Each
+//! request assembles its [`Context`] from that configuration and the
+//! bindings (Hyperdrive `HYPERDRIVE`, KV `CACHE_KV`, R2 `MEDIA_BUCKET`): the
+//! adapters hold I/O objects that belong to one request. The same axum
+//! application as on the native host answers every request.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -97,28 +98,36 @@ fn binding_missing(name: &'static str) -> ConfigError {
 }
 
 thread_local! {
-    /// The isolate's context, made by its first request. A worker isolate
-    /// runs one request at a time on one thread, and its vars, secrets and
-    /// bindings do not change while it lives.
-    static CONTEXT: RefCell<Option<Arc<Context>>> = const { RefCell::new(None) };
+    /// The isolate's configuration, read by its first request. A worker
+    /// isolate runs on one thread, and its vars and secrets do not change
+    /// while it lives. Only the configuration is kept: the adapters hold
+    /// I/O objects (the database connection above all) that belong to the
+    /// request that made them, and workerd cancels a request that waits on
+    /// another request's I/O, so they are assembled for every request (a
+    /// handful of handles, no I/O).
+    static CONFIG: RefCell<Option<Config>> = const { RefCell::new(None) };
 }
 
-/// The isolate's context, assembled on first use. A configuration error is
-/// not kept: the next request tries again (and logs again).
-fn isolate_context(env: &Env) -> Result<Arc<Context>, ConfigError> {
-    if let Some(context) = CONTEXT.with(|cell| cell.borrow().clone()) {
-        return Ok(context);
+/// The isolate's configuration, read on first use. A configuration error
+/// is not kept: the next request tries again (and logs again).
+fn isolate_config(env: &Env) -> Result<Config, ConfigError> {
+    if let Some(config) = CONFIG.with(|cell| cell.borrow().clone()) {
+        return Ok(config);
     }
-    let context = Arc::new(assemble(env)?);
-    CONTEXT.with(|cell| *cell.borrow_mut() = Some(Arc::clone(&context)));
-    Ok(context)
-}
-
-fn assemble(env: &Env) -> Result<Context, ConfigError> {
     // A worker deployed without ENVIRONMENT is treated as production: the
     // safe default (no test routes, secure cookies, HSTS).
     let config = Config::from_source(&WorkerVars(env), Environment::Production)?;
     crate::telemetry::init(&config);
+    CONFIG.with(|cell| *cell.borrow_mut() = Some(config.clone()));
+    Ok(config)
+}
+
+/// The request's context over the isolate's configuration.
+fn isolate_context(env: &Env) -> Result<Arc<Context>, ConfigError> {
+    Ok(Arc::new(assemble(env, isolate_config(env)?)?))
+}
+
+fn assemble(env: &Env, config: Config) -> Result<Context, ConfigError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     env.hyperdrive(DATABASE_BINDING)
         .map_err(|_| binding_missing(DATABASE_BINDING))?;
