@@ -4,13 +4,13 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use codex_clock::{Clock, ManualClock};
 use codex_config::{Config, Environment};
 use codex_context::ports::{JobKind, TranscodeJob};
-use codex_context::{Context, Ports, signature};
-use codex_database::{Database, DbError, Row, SqlValue, Transaction};
+use codex_context::{Context, signature};
 use codex_outbound::{HttpClient, OutboundError, OutboundRequest, OutboundResponse};
 use serde_json::json;
+
+mod support;
 
 /// Records every request and answers each with the same canned JSON.
 struct Recording {
@@ -30,28 +30,6 @@ impl HttpClient for Recording {
     }
 }
 
-/// These tests never reach a database.
-struct NoDatabase;
-
-fn no_database() -> DbError {
-    DbError::Unavailable("no database here".to_owned())
-}
-
-#[async_trait]
-impl Database for NoDatabase {
-    async fn query(&self, _: &str, _: &[SqlValue]) -> Result<Vec<Row>, DbError> {
-        Err(no_database())
-    }
-
-    async fn execute(&self, _: &str, _: &[SqlValue]) -> Result<u64, DbError> {
-        Err(no_database())
-    }
-
-    async fn begin(&self) -> Result<Box<dyn Transaction>, DbError> {
-        Err(no_database())
-    }
-}
-
 fn config(vars: &[(&str, &str)]) -> Config {
     let source: std::collections::HashMap<String, String> = vars
         .iter()
@@ -61,26 +39,7 @@ fn config(vars: &[(&str, &str)]) -> Config {
 }
 
 fn context(config: Config, answer: serde_json::Value) -> (Context, Arc<Recording>) {
-    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(
-        chrono::DateTime::from_timestamp(1_790_000_000, 0).expect("instant"),
-    ));
-    let database: Arc<dyn Database> = Arc::new(NoDatabase);
-    let ports = Ports {
-        database: database.clone(),
-        kv: Arc::new(codex_kv::MemoryKv::new(clock.clone())),
-        objects: Arc::new(codex_storage::LocalFolderStore::new(
-            std::env::temp_dir().join("codex-context-port-tests"),
-            "http://127.0.0.1:1/local-storage",
-            codex_config::Secret::new("k"),
-            clock.clone(),
-        )),
-        mailer: Arc::new(codex_mail::OutboxMailer::new(
-            database,
-            "Codex <a@b.example>",
-            None,
-        )),
-        clock,
-    };
+    let ports = support::offline_ports(&std::env::temp_dir().join("codex-context-port-tests"));
     let recording = Arc::new(Recording {
         answer,
         seen: Mutex::new(Vec::new()),

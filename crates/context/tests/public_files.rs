@@ -1,35 +1,10 @@
 //! Public files are stored without the metadata of the images they are:
 //! an avatar's EXIF would otherwise publish where the photo was taken.
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
-use codex_clock::{Clock, ManualClock};
 use codex_config::{Config, Environment};
-use codex_context::{Context, Ports, public_files};
-use codex_database::{Database, DbError, Row, SqlValue, Transaction};
+use codex_context::{Context, public_files};
 
-/// These tests never reach a database.
-struct NoDatabase;
-
-fn no_database() -> DbError {
-    DbError::Unavailable("no database here".to_owned())
-}
-
-#[async_trait]
-impl Database for NoDatabase {
-    async fn query(&self, _: &str, _: &[SqlValue]) -> Result<Vec<Row>, DbError> {
-        Err(no_database())
-    }
-
-    async fn execute(&self, _: &str, _: &[SqlValue]) -> Result<u64, DbError> {
-        Err(no_database())
-    }
-
-    async fn begin(&self) -> Result<Box<dyn Transaction>, DbError> {
-        Err(no_database())
-    }
-}
+mod support;
 
 fn context() -> (Context, std::path::PathBuf) {
     let folder = std::env::temp_dir().join(format!(
@@ -37,26 +12,7 @@ fn context() -> (Context, std::path::PathBuf) {
         std::process::id(),
         chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
     ));
-    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(
-        chrono::DateTime::from_timestamp(1_790_000_000, 0).expect("instant"),
-    ));
-    let database: Arc<dyn Database> = Arc::new(NoDatabase);
-    let ports = Ports {
-        database: database.clone(),
-        kv: Arc::new(codex_kv::MemoryKv::new(clock.clone())),
-        objects: Arc::new(codex_storage::LocalFolderStore::new(
-            &folder,
-            "http://127.0.0.1:1/local-storage",
-            codex_config::Secret::new("k"),
-            clock.clone(),
-        )),
-        mailer: Arc::new(codex_mail::OutboxMailer::new(
-            database,
-            "Codex <a@b.example>",
-            None,
-        )),
-        clock,
-    };
+    let ports = support::offline_ports(&folder);
     let source = std::collections::HashMap::<String, String>::new();
     let config = Config::from_source(&source, Environment::Test).expect("config");
     (Context::new(config, ports), folder)
