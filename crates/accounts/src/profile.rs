@@ -24,12 +24,20 @@ pub const MAX_LINK: usize = 500;
 /// `socialLinks`, and so does an empty (or blank) `username` or `bio`, which
 /// is what a form sends for an emptied field. `displayName` cannot be
 /// cleared: `null` or an empty name is refused with a 400 naming it.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProfileChanges {
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 255)]
     pub display_name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 50)]
     pub username: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 500)]
     pub bio: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<SocialLinks>)]
     pub social_links: Patch<SocialLinks>,
 }
 
@@ -225,7 +233,7 @@ pub async fn delete_in(
 }
 
 /// Which e-mail a user receives. Transactional mail cannot be switched off.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationPreferences {
     pub email_marketing: bool,

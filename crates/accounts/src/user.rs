@@ -7,7 +7,7 @@ use codex_database::{Database, DbError, FromRow, columns};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A user's platform-wide role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Customer,
@@ -46,7 +46,7 @@ impl FromStr for Role {
 }
 
 /// Links a user shows on their profile.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SocialLinks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,7 +76,7 @@ impl<'de> Deserialize<'de> for StoredLinks {
 
 /// A user as the API shows it (camelCase, BetterAuth's field names), read
 /// from `SELECT {columns::<User>("u")} FROM users u`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
@@ -90,6 +90,7 @@ pub struct User {
     pub bio: Option<String>,
     #[row(json)]
     #[serde(default)]
+    #[schema(value_type = Option<SocialLinks>)]
     pub social_links: StoredLinks,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -131,7 +132,7 @@ pub async fn find_live_by_email(
 }
 
 /// What others are shown of a user: their name and picture.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserCard {
     pub name: String,

@@ -11,7 +11,6 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use codex_clock::{Clock, SystemClock};
@@ -55,17 +54,18 @@ macro_rules! workers_entry_point {
             env: worker::Env,
             _context: worker::Context,
         ) -> worker::Result<axum::http::Response<axum::body::Body>> {
-            $crate::edge::serve(request, &env, $service, $routes()).await
+            $crate::edge::serve(request, &env, $service, $routes).await
         }
     };
 }
 
-/// Answers one request with `routes` wrapped in the shared behaviour.
+/// Answers one request with the service's routes wrapped in the shared
+/// behaviour.
 pub async fn serve(
     request: HttpRequest,
     env: &Env,
     service: Service,
-    routes: Router<AppState>,
+    routes: fn() -> crate::Routes,
 ) -> worker::Result<Response<Body>> {
     console_error_panic_hook::set_once();
     let state = match isolate_context(env) {
@@ -83,7 +83,8 @@ pub async fn serve(
             return Ok(response);
         }
     };
-    let app = crate::app(routes, state);
+    let routes = isolate_routes(service, routes);
+    let app = crate::app(&routes, state);
     match app.oneshot(request).await {
         Ok(response) => Ok(response),
         Err(never) => match never {},
@@ -106,6 +107,21 @@ thread_local! {
     /// another request's I/O, so they are assembled for every request (a
     /// handful of handles, no I/O).
     static CONFIG: RefCell<Option<Config>> = const { RefCell::new(None) };
+}
+
+thread_local! {
+    /// The isolate's router and OpenAPI document: handlers and strings, no
+    /// I/O, made by the first request and kept while the isolate lives.
+    static ROUTES: RefCell<Option<crate::ServiceRoutes>> = const { RefCell::new(None) };
+}
+
+fn isolate_routes(service: Service, routes: fn() -> crate::Routes) -> crate::ServiceRoutes {
+    if let Some(kept) = ROUTES.with(|cell| cell.borrow().clone()) {
+        return kept;
+    }
+    let made = crate::ServiceRoutes::new(service, routes());
+    ROUTES.with(|cell| *cell.borrow_mut() = Some(made.clone()));
+    made
 }
 
 /// The isolate's configuration, read on first use. A configuration error

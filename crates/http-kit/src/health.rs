@@ -16,20 +16,20 @@ use crate::AppState;
 /// How long a dependency may take to answer before it counts as down.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Healthy,
     Unhealthy,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Checks {
     pub database: Status,
     pub kv: Status,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HealthReport {
     pub status: Status,
     pub service: &'static str,
@@ -53,6 +53,16 @@ fn outcome<E: std::fmt::Display>(check: &str, result: Result<Result<(), E>, Time
     }
 }
 
+/// Whether the service and what it depends on answer.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "shared",
+    responses(
+        (status = 200, description = "Healthy", body = HealthReport),
+        (status = 503, description = "The database or the key-value store does not answer", body = HealthReport),
+    )
+)]
 pub async fn health(State(state): State<AppState>) -> Response {
     let clock = state.clock();
     let database = with_timeout(clock, CHECK_TIMEOUT, state.database().ping());

@@ -21,6 +21,7 @@ pub mod edge;
 pub mod extract;
 pub mod health;
 pub mod layers;
+pub mod openapi;
 pub mod rate_limit;
 pub mod respond;
 mod state;
@@ -29,14 +30,17 @@ pub mod telemetry;
 pub mod upload;
 
 use axum::Router;
-use axum::routing::get;
 
+pub use openapi::{Envelope, Routes, ServiceRoutes};
 pub use state::{AppState, Service};
 
-/// Wraps `routes` with everything the services share and binds the state.
-pub fn app(routes: Router<AppState>, state: AppState) -> Router {
+/// Wraps a service's routes with everything the services share and binds
+/// the state. `/health` and `/openapi.json` come with [`ServiceRoutes`].
+pub fn app(service_routes: &ServiceRoutes, state: AppState) -> Router {
     let cors = layers::cors(&state.config().cors_origins);
-    let mut routes = routes.route("/health", get(health::health));
+    let mut routes = service_routes
+        .router()
+        .layer(axum::Extension(service_routes.document().clone()));
     if state.config().environment.is_local() {
         routes = routes.merge(dev::routes());
     }

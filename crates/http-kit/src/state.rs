@@ -14,6 +14,8 @@ pub struct Service {
     /// The name the front end and the existing health checks know, e.g. `content-api`.
     pub name: &'static str,
     pub version: &'static str,
+    /// How its answers are shaped (see the OpenAPI document).
+    pub envelope: crate::openapi::Envelope,
 }
 
 /// What every handler receives: the context, and which service it runs in.

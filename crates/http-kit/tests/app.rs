@@ -19,6 +19,7 @@ use codex_testkit::{TestApp, TestDatabase, test_config};
 const SERVICE: Service = Service {
     name: "test-api",
     version: "9.9.9",
+    envelope: codex_http_kit::Envelope::Procedure,
 };
 
 async fn app(environment: Environment) -> TestApp {

@@ -94,6 +94,7 @@ fn routes() -> Router<AppState> {
 const SERVICE: Service = Service {
     name: "policy-test",
     version: "0",
+    envelope: codex_http_kit::Envelope::Procedure,
 };
 
 async fn harness() -> Harness {

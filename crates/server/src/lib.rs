@@ -13,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod connection;
 pub mod local_postgres;
 pub mod local_storage;
+pub mod openapi;
 pub mod settings;
 
 use std::net::SocketAddr;
@@ -26,7 +27,7 @@ use codex_config::{Config, ConfigError, MailTransport, Secret, Source};
 use codex_context::{Context, Ports};
 use codex_database::native::PgDatabase;
 use codex_database::{Database, DbError};
-use codex_http_kit::{AppState, Service};
+use codex_http_kit::{AppState, Service, ServiceRoutes};
 use codex_kv::{KeyValue, KvError, MemoryKv, RedisKv};
 use codex_mail::{Delivery, MailError, OutboxMailer, ResendDelivery, SmtpDelivery};
 use codex_storage::{LocalFolderStore, ObjectStore, S3Store};
@@ -235,7 +236,7 @@ fn local_signing_key(data_dir: &Path) -> Result<Secret, StartError> {
 }
 
 /// The routes and identity of one of the eight services, by short name.
-pub fn service(name: &str) -> Option<(Service, Router<AppState>)> {
+pub fn service(name: &str) -> Option<(Service, codex_http_kit::Routes)> {
     Some(match name {
         "auth" => (codex_auth_worker::SERVICE, codex_auth_worker::routes()),
         "content" => (codex_content_api::SERVICE, codex_content_api::routes()),
@@ -258,10 +259,15 @@ pub fn service_app(name: &str, platform: &NativePlatform) -> Option<Router> {
     if name == "media"
         && let Some(store) = &platform.local_storage
     {
-        routes = routes.merge(local_storage::routes(Arc::clone(store)));
+        // The embedded store's own endpoints: a stand-in for storage, not
+        // part of the service's contract, so left out of its document.
+        routes = routes.merge(local_storage::routes(Arc::clone(store)).into());
     }
     let state = AppState::new(service, Arc::clone(&platform.context));
-    Some(codex_http_kit::app(routes, state))
+    Some(codex_http_kit::app(
+        &ServiceRoutes::new(service, routes),
+        state,
+    ))
 }
 
 /// Serves every service until `shutdown` turns true, then drains.

@@ -1,7 +1,8 @@
 //! `codex`: the whole platform in one process.
 //!
 //! - `codex serve` (the default): runs the eight services on their ports;
-//! - `codex migrate`: applies the database migrations and exits.
+//! - `codex migrate`: applies the database migrations and exits;
+//! - `codex openapi`: prints the platform's OpenAPI 3.1 document.
 //!
 //! Settings come from the environment and an optional `.env` file; see
 //! `.env.example`. With nothing set, it runs on embedded defaults.
@@ -29,11 +30,16 @@ enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Print the platform's OpenAPI 3.1 document (all eight services).
+    Openapi,
 }
 
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print_openapi();
+    }
     let _ = dotenvy::dotenv();
     let config = match Config::from_source(&ProcessEnvironment, Environment::Development) {
         Ok(config) => config,
@@ -43,10 +49,29 @@ async fn main() {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
+        Command::Openapi => print_openapi(),
     };
     if let Err(error) = result {
         fail(&error);
     }
+}
+
+/// Prints the document and exits: needs no settings, database or network.
+fn print_openapi() -> ! {
+    use std::io::Write;
+    let document = match codex_server::openapi::platform_document() {
+        Ok(document) => document,
+        Err(error) => {
+            eprintln!("codex: {error}");
+            std::process::exit(2);
+        }
+    };
+    let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{text}").is_err() {
+        std::process::exit(1);
+    }
+    std::process::exit(0);
 }
 
 fn fail(error: &StartError) -> ! {

@@ -100,19 +100,30 @@ pub fn test_config(extra: &[(&str, &str)]) -> Config {
 
 impl TestApp {
     /// `routes` as `service`, in the test environment.
-    pub async fn new(service: Service, routes: Router<AppState>) -> Self {
+    pub async fn new(service: Service, routes: impl Into<codex_http_kit::Routes>) -> Self {
         Self::with_config(test_config(&[]), service, routes).await
     }
 
-    pub async fn with_config(config: Config, service: Service, routes: Router<AppState>) -> Self {
+    pub async fn with_config(
+        config: Config,
+        service: Service,
+        routes: impl Into<codex_http_kit::Routes>,
+    ) -> Self {
         let world = World::with_config(config).await;
         Self::in_world(world, service, routes)
     }
 
     /// `routes` over an existing world (for a context with other ports).
-    pub fn in_world(world: World, service: Service, routes: Router<AppState>) -> Self {
+    pub fn in_world(
+        world: World,
+        service: Service,
+        routes: impl Into<codex_http_kit::Routes>,
+    ) -> Self {
         let state = AppState::new(service, world.context());
-        let caller = Caller::new(codex_http_kit::app(routes, state));
+        let caller = Caller::new(codex_http_kit::app(
+            &codex_http_kit::ServiceRoutes::new(service, routes.into()),
+            state,
+        ));
         Self { world, caller }
     }
 

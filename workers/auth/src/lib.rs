@@ -19,10 +19,15 @@ use codex_http_kit::{AppState, Service};
 pub const SERVICE: Service = Service {
     name: "auth-worker",
     version: env!("CARGO_PKG_VERSION"),
+    envelope: codex_http_kit::Envelope::BetterAuth,
 };
 
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> codex_http_kit::Routes {
+    routes_undescribed().into()
+}
+
+fn routes_undescribed() -> Router<AppState> {
     let limited = Router::new()
         .route("/api/auth/sign-up/email", post(handlers::sign_up))
         .route("/api/auth/sign-in/email", post(handlers::sign_in))

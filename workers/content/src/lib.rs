@@ -5,17 +5,17 @@
 //! shared behaviour (health, envelopes, headers, CORS) comes from
 //! `codex-http-kit`.
 
-use axum::Router;
-use codex_http_kit::{AppState, Service};
+use codex_http_kit::{Envelope, Routes, Service};
 
 pub const SERVICE: Service = Service {
     name: "content-api",
     version: env!("CARGO_PKG_VERSION"),
+    envelope: Envelope::Procedure,
 };
 
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -11,6 +11,7 @@ use codex_context::public_files;
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::Path;
+use codex_http_kit::openapi::DataEnvelope;
 use codex_http_kit::respond::{self, Data, no_content};
 use codex_http_kit::upload::read_file;
 use codex_policy::Viewer;
@@ -20,7 +21,7 @@ use serde::Serialize;
 pub const MAX_BODY: usize = MAX_AVATAR + 64 * 1024;
 
 /// What an upload answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Uploaded {
     avatar_url: String,
@@ -28,6 +29,19 @@ pub struct Uploaded {
     mime_type: &'static str,
 }
 
+/// The multipart body of an avatar upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct AvatarForm {
+    /// PNG, JPEG, WebP or GIF, at most 5 MB; its metadata is stripped.
+    #[schema(value_type = String, format = Binary)]
+    avatar: Vec<u8>,
+}
+
+#[utoipa::path(post, path = "/api/user/avatar", tag = "identity",
+    security(("session" = [])),
+    request_body(content = AvatarForm, content_type = "multipart/form-data"),
+    responses((status = 200, description = "Stored; the profile's image is the new avatar", body = DataEnvelope<Uploaded>)))]
 pub async fn upload(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -42,6 +56,9 @@ pub async fn upload(
     }))
 }
 
+#[utoipa::path(delete, path = "/api/user/avatar", tag = "identity",
+    security(("session" = [])),
+    responses((status = 204, description = "Removed")))]
 pub async fn remove(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -67,6 +84,9 @@ fn is_raster_image(content_type: Option<&str>) -> bool {
 /// Public images: avatars and organisation logos, nothing else. Names are
 /// random, so they are cached long. Each is sent with [`PUBLIC_FILE_POLICY`]
 /// and `nosniff`, and anything but a raster image as an attachment.
+#[utoipa::path(get, path = "/assets/{key}", tag = "identity",
+    params(("key" = String, Path, description = "The file's key; it may contain slashes")),
+    responses((status = 200, description = "The image's bytes, with its content type", content_type = "application/octet-stream", body = Vec<u8>)))]
 pub async fn serve(
     State(state): State<AppState>,
     Path(key): Path<String>,

@@ -9,10 +9,14 @@ use codex_accounts::user::SocialLinks;
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::Json;
+use codex_http_kit::openapi::DataEnvelope;
 use codex_http_kit::respond::Data;
 use codex_policy::{Viewer, cookie};
 use serde::Deserialize;
 
+#[utoipa::path(get, path = "/api/user/profile", tag = "identity",
+    security(("session" = [])),
+    responses((status = 200, description = "The caller's profile", body = DataEnvelope<User>)))]
 pub async fn profile(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -22,6 +26,9 @@ pub async fn profile(
 
 /// The body is the changes themselves: a field left out is kept, `null`
 /// clears it (see [`ProfileChanges`]).
+#[utoipa::path(patch, path = "/api/user/profile", tag = "identity",
+    security(("session" = [])), request_body = ProfileChanges,
+    responses((status = 200, description = "The profile after the change", body = DataEnvelope<User>)))]
 pub async fn update_profile(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -32,7 +39,7 @@ pub async fn update_profile(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpgradeBody {
     username: String,
@@ -40,6 +47,9 @@ pub struct UpgradeBody {
     social_links: Option<SocialLinks>,
 }
 
+#[utoipa::path(post, path = "/api/user/upgrade-to-creator", tag = "identity",
+    security(("session" = [])), request_body = UpgradeBody,
+    responses((status = 200, description = "The user, now a creator", body = DataEnvelope<User>)))]
 pub async fn upgrade_to_creator(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -56,7 +66,7 @@ pub async fn upgrade_to_creator(
     Ok(Data(user))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteBody {
     confirmation: String,
@@ -64,6 +74,9 @@ pub struct DeleteBody {
 
 /// Deletes the caller's account once they typed `DELETE` (see
 /// `codex_flows::account::delete`), and clears the cookie.
+#[utoipa::path(delete, path = "/api/user/account", tag = "identity",
+    security(("session" = [])), request_body = DeleteBody,
+    responses((status = 204, description = "Deleted and signed out; the cookie is cleared")))]
 pub async fn delete_account(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -83,6 +96,9 @@ pub async fn delete_account(
         .into_response())
 }
 
+#[utoipa::path(get, path = "/api/user/notification-preferences", tag = "identity",
+    security(("session" = [])),
+    responses((status = 200, description = "The caller's e-mail preferences", body = DataEnvelope<NotificationPreferences>)))]
 pub async fn notification_preferences(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -92,7 +108,7 @@ pub async fn notification_preferences(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PreferencesBody {
     email_marketing: Option<bool>,
@@ -100,6 +116,9 @@ pub struct PreferencesBody {
     email_transactional: Option<bool>,
 }
 
+#[utoipa::path(put, path = "/api/user/notification-preferences", tag = "identity",
+    security(("session" = [])), request_body = PreferencesBody,
+    responses((status = 200, description = "The preferences after the change", body = DataEnvelope<NotificationPreferences>)))]
 pub async fn update_notification_preferences(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,

@@ -9,42 +9,36 @@
 mod avatar;
 mod handlers;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
-use codex_http_kit::{AppState, Service};
+use axum::routing::get;
+use codex_http_kit::openapi::{Routes, with_body_limit};
+use codex_http_kit::{Envelope, Service};
+use utoipa_axum::routes;
 
 pub const SERVICE: Service = Service {
     name: "identity-api",
     version: env!("CARGO_PKG_VERSION"),
+    envelope: Envelope::Procedure,
 };
 
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/user/profile",
-            get(handlers::profile).patch(handlers::update_profile),
-        )
-        .route(
-            "/api/user/avatar",
-            post(avatar::upload)
-                .delete(avatar::remove)
-                .layer(DefaultBodyLimit::max(avatar::MAX_BODY)),
-        )
-        .route(
-            "/api/user/upgrade-to-creator",
-            post(handlers::upgrade_to_creator),
-        )
-        .route(
-            "/api/user/account",
-            axum::routing::delete(handlers::delete_account),
-        )
-        .route(
-            "/api/user/notification-preferences",
-            get(handlers::notification_preferences).put(handlers::update_notification_preferences),
-        )
-        .route("/assets/{*key}", get(avatar::serve))
+pub fn routes() -> Routes {
+    let mut routes = Routes::new()
+        .routes(routes!(handlers::profile, handlers::update_profile))
+        .routes(with_body_limit(
+            routes!(avatar::upload, avatar::remove),
+            avatar::MAX_BODY,
+        ))
+        .routes(routes!(handlers::upgrade_to_creator))
+        .routes(routes!(handlers::delete_account))
+        .routes(routes!(
+            handlers::notification_preferences,
+            handlers::update_notification_preferences
+        ))
+        // A key may hold slashes: axum's catch-all, which OpenAPI cannot
+        // write, so the route is described as `/assets/{key}`.
+        .route("/assets/{*key}", get(avatar::serve));
+    codex_http_kit::openapi::describe::<avatar::__path_serve>(&mut routes);
+    routes
 }
 
 #[cfg(target_arch = "wasm32")]

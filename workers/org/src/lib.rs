@@ -20,10 +20,15 @@ use codex_http_kit::{AppState, Service};
 pub const SERVICE: Service = Service {
     name: "organization-api",
     version: env!("CARGO_PKG_VERSION"),
+    envelope: codex_http_kit::Envelope::Procedure,
 };
 
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> codex_http_kit::Routes {
+    routes_undescribed().into()
+}
+
+fn routes_undescribed() -> Router<AppState> {
     Router::new()
         .route(
             "/api/organizations",

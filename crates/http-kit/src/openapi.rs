@@ -1,0 +1,285 @@
+//! Each service's OpenAPI 3.1 document, generated from its handlers.
+//!
+//! A service lists its routes as a [`Routes`] (utoipa-axum's router): every
+//! handler is registered from its own `#[utoipa::path]` annotation, so the
+//! method and path axum serves are the ones the document states, and a
+//! route cannot exist without its description. [`ServiceRoutes::new`] adds
+//! the routes every service shares (`/health`, `/openapi.json`), splits the
+//! axum router from the document and finishes the document:
+//!
+//! - `info` names the service and its version;
+//! - the security schemes: the session cookie and the worker signature;
+//! - every operation that does not list its own client and server errors
+//!   gets `4XX` and `5XX` answers in the service's error envelope
+//!   ([`Envelope`]), so that every answer a client can receive is
+//!   described.
+//!
+//! The schemas of the success envelopes are [`DataEnvelope`] and
+//! [`ListEnvelope`]; handlers name them in their annotations
+//! (`body = DataEnvelope<Profile>`).
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use codex_errors::ErrorCode;
+use codex_validation::Pagination;
+use serde::Serialize;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, Ref, RefOr, Response as ApiResponse,
+};
+use utoipa::{PartialSchema, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
+
+use crate::{AppState, Service, health};
+
+/// A service's routes with their descriptions.
+pub type Routes = OpenApiRouter<AppState>;
+
+/// The security scheme of the session cookie (`codex-session`).
+pub const SESSION: &str = "session";
+/// The security scheme of worker-to-worker calls (`X-Worker-Signature`
+/// with `X-Worker-Timestamp`).
+pub const WORKER_SIGNATURE: &str = "workerSignature";
+
+/// How a service shapes its answers: what the front end relies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// `{data}` for one thing, `{items, pagination}` for a page, errors
+    /// nested as `{error: {code, message, details?}}`.
+    Procedure,
+    /// BetterAuth's bare JSON; errors carry a flat `code` and `message`
+    /// beside the nested `error`.
+    BetterAuth,
+    /// Bare JSON with no envelope (the notifications service).
+    Bare,
+}
+
+/// `{"data": T}`: the answer of a procedure service for one thing.
+#[derive(ToSchema)]
+pub struct DataEnvelope<T> {
+    pub data: T,
+}
+
+/// `{"items": [T], "pagination": {…}}`: a page of things.
+#[derive(ToSchema)]
+pub struct ListEnvelope<T> {
+    pub items: Vec<T>,
+    pub pagination: Pagination,
+}
+
+/// The error envelope every service answers with.
+#[derive(ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+/// The auth service's errors: the envelope, plus BetterAuth's flat `code`
+/// and `message`, which the front end's sign-up, sign-in and reset pages
+/// read.
+#[derive(ToSchema)]
+pub struct AuthErrorEnvelope {
+    pub error: ErrorBody,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(ToSchema)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    /// For people; never carries a server-side cause.
+    pub message: String,
+    /// Machine-readable context, e.g. the fields that were refused.
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
+/// The body of an operation that answers `{"success": true}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Success {
+    pub success: bool,
+}
+
+/// The document, served at `/openapi.json`.
+#[derive(Clone)]
+pub struct Document(Arc<str>);
+
+impl Document {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A service's axum router and its document, made once per process (or
+/// per isolate on Workers).
+#[derive(Clone)]
+pub struct ServiceRoutes {
+    router: Router<AppState>,
+    document: Document,
+}
+
+impl ServiceRoutes {
+    pub fn new(service: Service, routes: Routes) -> Self {
+        let routes = routes
+            .routes(routes!(health::health))
+            .routes(routes!(openapi_json));
+        let (router, api) = routes.split_for_parts();
+        let api = finish(service, api);
+        let json = api.to_pretty_json().unwrap_or_else(|error| {
+            // Serialising a document of strings and maps cannot fail; if
+            // it ever did, the service still starts and says so.
+            tracing::error!(%error, "the OpenAPI document could not be written");
+            "{}".to_owned()
+        });
+        Self {
+            router,
+            document: Document(Arc::from(json)),
+        }
+    }
+
+    pub fn router(&self) -> Router<AppState> {
+        self.router.clone()
+    }
+
+    pub fn document(&self) -> &Document {
+        &self.document
+    }
+}
+
+/// Registers `handlers` with a request body limit of `max` bytes (for the
+/// routes that take uploads).
+pub fn with_body_limit(
+    (schemas, paths, method_router): UtoipaMethodRouter<AppState>,
+    max: usize,
+) -> UtoipaMethodRouter<AppState> {
+    (
+        schemas,
+        paths,
+        method_router.layer(axum::extract::DefaultBodyLimit::max(max)),
+    )
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "shared",
+    responses((status = 200, description = "The service's OpenAPI 3.1 document", content_type = "application/json", body = Object))
+)]
+pub async fn openapi_json(Extension(document): Extension<Document>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        document.0.to_string(),
+    )
+        .into_response()
+}
+
+fn error_response(envelope: Envelope, description: &str) -> ApiResponse {
+    let schema = match envelope {
+        Envelope::BetterAuth => "AuthErrorEnvelope",
+        Envelope::Procedure | Envelope::Bare => "ErrorEnvelope",
+    };
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(schema)))
+                .build(),
+        )
+        .build()
+}
+
+fn add_error_answers(operation: &mut Operation, envelope: Envelope) {
+    let answers = &mut operation.responses.responses;
+    let has = |answers: &std::collections::BTreeMap<String, _>, first: char| {
+        answers.keys().any(|status| status.starts_with(first))
+    };
+    let client = !has(answers, '4');
+    let server = !has(answers, '5');
+    if client {
+        answers.insert(
+            "4XX".to_owned(),
+            RefOr::T(error_response(envelope, "Refused: the error envelope")),
+        );
+    }
+    if server {
+        answers.insert(
+            "5XX".to_owned(),
+            RefOr::T(error_response(
+                envelope,
+                "Failed or unavailable: the error envelope",
+            )),
+        );
+    }
+}
+
+fn finish(service: Service, mut api: OpenApi) -> OpenApi {
+    api.info = InfoBuilder::new()
+        .title(service.name)
+        .version(service.version)
+        .description(Some(format!(
+            "The Codex `{}` service. Generated from its handlers.",
+            service.name
+        )))
+        .build();
+    let components = api
+        .components
+        .get_or_insert_with(|| ComponentsBuilder::new().build());
+    components.add_security_scheme(
+        SESSION,
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            "codex-session",
+            "The session token set by sign-in; `better-auth.session_token` and its `__Secure-` forms are read too",
+        ))),
+    );
+    components.add_security_scheme(
+        WORKER_SIGNATURE,
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            "X-Worker-Signature",
+            "Hex HMAC-SHA256 over `{X-Worker-Timestamp}.{body}` with the shared worker secret; at most 300 s old",
+        ))),
+    );
+    for (name, schema) in [
+        ("ErrorEnvelope", ErrorEnvelope::schema()),
+        ("AuthErrorEnvelope", AuthErrorEnvelope::schema()),
+        ("ErrorBody", ErrorBody::schema()),
+        ("ErrorCode", ErrorCode::schema()),
+        ("Pagination", Pagination::schema()),
+    ] {
+        components.schemas.entry(name.to_owned()).or_insert(schema);
+    }
+    for item in api.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            add_error_answers(operation, service.envelope);
+        }
+    }
+    api
+}
+
+/// Adds the description of a handler that is routed by hand (a path
+/// OpenAPI cannot write, such as axum's catch-all) to the document.
+pub fn describe<P: utoipa::Path>(routes: &mut Routes) {
+    routes
+        .get_openapi_mut()
+        .paths
+        .add_path_operation(P::path(), P::methods(), P::operation());
+}
