@@ -277,8 +277,19 @@ impl Browser {
     }
 
     /// Sends a request and reads the reply; the cookie jar is left alone.
+    /// The reply is checked against the OpenAPI document
+    /// ([`crate::contract`]) when the request can be inspected (a
+    /// streamed multipart body cannot).
     pub async fn call(&self, request: RequestBuilder) -> Reply {
-        Reply::of(request.send().await.expect("request sent")).await
+        let sent = request
+            .try_clone()
+            .and_then(|copy| copy.build().ok())
+            .map(|built| (built.method().to_string(), built.url().clone()));
+        let reply = Reply::of(request.send().await.expect("request sent")).await;
+        if let Some((method, url)) = sent {
+            crate::contract::check_url(&method, &url, reply.status.as_u16(), &reply.body);
+        }
+        reply
     }
 
     /// Keeps (or drops) the session cookie a reply sets.

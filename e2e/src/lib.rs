@@ -14,6 +14,7 @@
 use std::time::Duration;
 
 pub mod accounts;
+pub mod contract;
 pub mod organisations;
 
 /// One service under test.
