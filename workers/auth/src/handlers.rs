@@ -289,18 +289,39 @@ pub async fn request_password_reset(
     .into_response())
 }
 
+/// `{token, newPassword}` (BetterAuth's client) or `{token, password}`
+/// (the web app's reset form); both may be sent only when they agree.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ResetBody {
-    new_password: String,
+    new_password: Option<String>,
+    password: Option<String>,
     token: String,
+}
+
+impl ResetBody {
+    /// The new password and the name it came under.
+    fn new_password(&self) -> Result<(&'static str, &str), ApiError> {
+        match (&self.new_password, &self.password) {
+            (Some(new_password), Some(password)) if new_password != password => {
+                Err(ApiError::invalid_fields([(
+                    "password",
+                    "differs from newPassword; send one of them",
+                )]))
+            }
+            (Some(new_password), _) => Ok(("newPassword", new_password)),
+            (None, Some(password)) => Ok(("password", password)),
+            (None, None) => Err(ApiError::invalid_fields([("newPassword", "is required")])),
+        }
+    }
 }
 
 pub async fn reset_password(
     State(state): State<AppState>,
     Json(body): Json<ResetBody>,
 ) -> Result<Response, ApiError> {
-    auth::reset_password(state.ctx(), &body.token, &body.new_password).await?;
+    let (field, new_password) = body.new_password()?;
+    auth::reset_password(state.ctx(), &body.token, field, new_password).await?;
     Ok(axum::Json(DONE).into_response())
 }
 
