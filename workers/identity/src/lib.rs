@@ -1,5 +1,6 @@
 //! The `identity-api` service: a user's own profile, avatar, role upgrade,
-//! e-mail preferences and account deletion.
+//! e-mail preferences, creator onboarding and account deletion, and the
+//! signed membership look-up for the other services.
 //!
 //! [`routes`] is the service's axum router; the native host serves it on
 //! its port in `services.tsv` and the `identity` worker serves it on Cloudflare Workers.
@@ -8,6 +9,8 @@
 
 mod avatar;
 mod handlers;
+mod membership;
+mod onboarding;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -43,6 +46,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/user/notification-preferences",
             get(handlers::notification_preferences).put(handlers::update_notification_preferences),
+        )
+        .route(
+            "/api/user/creator-onboarding",
+            get(onboarding::get).patch(onboarding::update),
+        )
+        .route(
+            "/api/organizations/{orgId}/membership/{userId}",
+            get(membership::lookup),
         )
         .route("/assets/{*key}", get(avatar::serve))
 }
