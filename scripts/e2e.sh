@@ -40,6 +40,11 @@ mail_api_key="re_e2e_$(date +%s)"
 start_background "$run_dir/resend-stand-in.log" \
   "$CARGO_TARGET_DIR/debug/resend-stand-in" "127.0.0.1:$mail_api_port" "$mail_api_key"
 for _ in $(seq 1 50); do tcp_open 127.0.0.1 "$mail_api_port" && break; sleep 0.1; done
+# The web app's server signs the visitor address it forwards with this key,
+# and our services sign their calls to each other with the other; the suite
+# gets both, to sign as the web app and as a service would.
+web_app_proxy_secret="e2e-web-app-proxy-$(date +%s)-$$"
+worker_shared_secret="e2e-worker-$(date +%s)-$$"
 user=${DATABASE_URL#*://}
 case "$user" in *@*) user=${user%%@*} ;; *) user=postgres ;; esac
 proxied_url=$(with_password "postgres://$user@127.0.0.1:$proxy_port/$database")
@@ -56,6 +61,7 @@ if [ "$runtime" = native ]; then
   start_background "$run_dir/codex.log" env ENVIRONMENT=test LOG_FORMAT=text RUST_LOG=info \
     DATABASE_URL="$proxied_url" DATA_DIR="$run_dir/data" \
     RESEND_API_KEY="$mail_api_key" RESEND_API_URL="http://127.0.0.1:$mail_api_port" \
+    WEB_APP_PROXY_SECRET="$web_app_proxy_secret" WORKER_SHARED_SECRET="$worker_shared_secret" \
     "${port_settings[@]}" \
     "$CARGO_TARGET_DIR/debug/codex" serve
   for worker in "${WORKERS[@]}"; do wait_healthy "http://127.0.0.1:$(port_of "$worker")/health" 60 "$run_dir/codex.log"; done
@@ -74,6 +80,7 @@ else
     start_worker "$worker" "$(port_of "$worker")" "$run_dir/state" "$run_dir/wrangler-$worker.log" \
       "$proxied_url" --var ENVIRONMENT:test --var LOG_FORMAT:text \
       --var "RESEND_API_KEY:$mail_api_key" --var "RESEND_API_URL:http://127.0.0.1:$mail_api_port" \
+      --var "WEB_APP_PROXY_SECRET:$web_app_proxy_secret" --var "WORKER_SHARED_SECRET:$worker_shared_secret" \
       --var "AUTH_URL:http://127.0.0.1:$(port_of auth)" \
       --var "PUBLIC_ASSETS_URL:http://127.0.0.1:$(port_of identity)/assets"
   done
@@ -87,6 +94,8 @@ done
 export E2E_ORIGIN="http://localhost:5173"
 export E2E_DB_FAULT_URL="http://127.0.0.1:$control_port"
 export E2E_MAIL_API_URL="http://127.0.0.1:$mail_api_port"
+export E2E_WEB_APP_PROXY_SECRET="$web_app_proxy_secret"
+export E2E_WORKER_SHARED_SECRET="$worker_shared_secret"
 
 log "black-box suite against the $runtime runtime"
 (cd "$ROOT" && cargo test --quiet -p codex-e2e -- --test-threads 4)

@@ -447,13 +447,20 @@ pub fn assert_token_form(token: &str) {
     );
 }
 
+/// Where a verification link leads: the web app's page (at the allowed
+/// origin, which the platform under test has as `WEB_APP_URL`), which
+/// reads the token and calls `GET /api/auth/verify-email` itself.
+pub fn verification_page() -> String {
+    format!("{}/verify-email?token=", allowed_origin())
+}
+
 /// The verification token in the newest mail to `address`, taken from its
-/// `/api/auth/verify-email?token=` link.
+/// `{web app}/verify-email?token=` link.
 pub async fn mailed_verification_token(address: &str) -> String {
     let mail = newest_mail(address).await;
     let text = mail["text"].as_str().unwrap_or_default();
-    let token = token_after(text, "/api/auth/verify-email?token=")
-        .unwrap_or_else(|| panic!("no verification link in {mail}"));
+    let token = token_after(text, &verification_page())
+        .unwrap_or_else(|| panic!("no link to the web app's verification page in {mail}"));
     assert_token_form(&token);
     token
 }

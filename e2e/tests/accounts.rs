@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use codex_e2e::accounts::{
     Browser, PASSWORD, Reply, assert_any_error_envelope, assert_auth_error, assert_token_form,
     awaited_mail, fresh_email, mailed_verification_token, newest_mail, outbox, token_after,
+    verification_page,
 };
 use codex_e2e::{allowed_origin, assert_error_envelope};
 use reqwest::StatusCode;
@@ -42,8 +43,12 @@ async fn a_new_user_signs_up_verifies_signs_in_and_signs_out() {
 
     let mail = newest_mail(&email).await;
     let text = mail["text"].as_str().unwrap_or_default();
-    let token = token_after(text, "/api/auth/verify-email?token=")
-        .unwrap_or_else(|| panic!("verification link in the mail: {mail}"));
+    let token = token_after(text, &verification_page())
+        .unwrap_or_else(|| panic!("a link to the web app's verification page: {mail}"));
+    assert!(
+        !text.contains("/api/auth/verify-email"),
+        "the mail links to the web app, not to the API: {text}"
+    );
     assert_token_form(&token);
     let verified = verify(&browser, &token).await;
     verified.expect_status(StatusCode::OK, "verify-email");

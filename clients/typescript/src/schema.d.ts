@@ -4,6 +4,175 @@
  */
 
 export interface paths {
+    "/api/auth/change-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Changes the password; every session of the account ends, and the caller
+         *     gets a new one.
+         */
+        post: operations["auth_change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/get-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["auth_get_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/request-password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["auth_request_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["auth_reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/send-verification-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["auth_send_verification_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sign-in/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["auth_sign_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sign-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["auth_sign_out"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sign-up/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["auth_sign_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verifies the address and signs the user in. With a `callbackURL` (one
+         *     of ours), the browser is sent there, with `?error=invalid_token` when
+         *     the link is no good.
+         */
+        get: operations["auth_verify_email"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{orgId}/membership/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["identity_lookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/account": {
         parameters: {
             query?: never;
@@ -38,6 +207,27 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/user/creator-onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's onboarding, made with the defaults on first read. */
+        get: operations["identity_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Moves to a step and/or records the welcome tour seen, dismissed or
+         *     completed (see [`OnboardingChanges`]).
+         */
+        patch: operations["identity_update"];
         trace?: never;
     };
     "/api/user/notification-preferences": {
@@ -169,6 +359,10 @@ export interface components {
              */
             avatar: string;
         };
+        ChangePasswordBody: {
+            currentPassword: string;
+            newPassword: string;
+        };
         Checks: {
             database: components["schemas"]["Status"];
             kv: components["schemas"]["Status"];
@@ -184,6 +378,37 @@ export interface components {
                 emailTransactional: boolean;
                 /** Format: date-time */
                 updatedAt: string;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Onboarding: {
+            /** @description The onboarding state as the API shows it. */
+            data: {
+                /** Format: date-time */
+                completedAt?: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                currentStep: components["schemas"]["Step"];
+                /** Format: date-time */
+                dismissedAt?: string | null;
+                /** Format: date-time */
+                updatedAt: string;
+                /** Format: date-time */
+                welcomeSeenAt?: string | null;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Standing: {
+            /**
+             * @description What another of our services is told about a user's place in an
+             *     organisation: their role and when they joined while the membership is
+             *     active; both `null` otherwise (invited, inactive, none, or the
+             *     organisation gone).
+             */
+            data: {
+                /** Format: date-time */
+                joinedAt?: string | null;
+                role?: components["schemas"]["MemberRole"] | null;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -243,6 +468,11 @@ export interface components {
             timestamp: string;
             version: string;
         };
+        /**
+         * @description A member's role in an organisation.
+         * @enum {string}
+         */
+        MemberRole: "owner" | "admin" | "creator" | "subscriber" | "member";
         /** @description Which e-mail a user receives. Transactional mail cannot be switched off. */
         NotificationPreferences: {
             /** Format: date-time */
@@ -252,6 +482,31 @@ export interface components {
             emailTransactional: boolean;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** @description The onboarding state as the API shows it. */
+        Onboarding: {
+            /** Format: date-time */
+            completedAt?: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            currentStep: components["schemas"]["Step"];
+            /** Format: date-time */
+            dismissedAt?: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            welcomeSeenAt?: string | null;
+        };
+        /**
+         * @description What a `PATCH` changes (its body): any of the step and the three
+         *     moments, at least one. A moment can only be set (`true`): `false` is
+         *     refused rather than silently ignored.
+         */
+        OnboardingChanges: {
+            completed?: boolean | null;
+            currentStep?: components["schemas"]["Step"] | null;
+            dismissed?: boolean | null;
+            welcomeSeen?: boolean | null;
         };
         /** @description The `pagination` block of a list response. */
         Pagination: {
@@ -283,10 +538,67 @@ export interface components {
             username?: string | null;
         };
         /**
+         * @description `{token, newPassword}` (BetterAuth's client) or `{token, password}`
+         *     (the web app's reset form); both may be sent only when they agree.
+         */
+        ResetBody: {
+            newPassword?: string | null;
+            password?: string | null;
+            token: string;
+        };
+        ResetRequestBody: {
+            email: string;
+            redirectTo?: string | null;
+        };
+        /**
          * @description A user's platform-wide role.
          * @enum {string}
          */
         Role: "customer" | "creator" | "admin" | "system" | "platform_owner";
+        SendVerificationBody: {
+            callbackURL?: string | null;
+            email: string;
+        };
+        /** @description `{session, user}`: BetterAuth's `get-session` answer. */
+        SessionAnswer: {
+            session: components["schemas"]["SessionRecord"];
+            user: components["schemas"]["User"];
+        };
+        /**
+         * @description A session as the API shows it. The token itself is never part of it.
+         *
+         *     Read from [`SESSION_COLUMNS`], whose aliases keep the session's `id` and
+         *     timestamps apart from the user's when both are selected.
+         */
+        SessionRecord: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            ipAddress?: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            userAgent?: string | null;
+            userId: string;
+        };
+        SignInBody: {
+            email: string;
+            password: string;
+        };
+        SignUpBody: {
+            callbackURL?: string | null;
+            email: string;
+            name: string;
+            password: string;
+        };
+        /** @description `{redirect, token, url, user}`: BetterAuth's sign-in answer. */
+        SignedInAnswer: {
+            redirect: boolean;
+            token: string;
+            url?: string | null;
+            user: components["schemas"]["User"];
+        };
         /** @description Links a user shows on their profile. */
         SocialLinks: {
             instagram?: string | null;
@@ -294,8 +606,36 @@ export interface components {
             website?: string | null;
             youtube?: string | null;
         };
+        /**
+         * @description What another of our services is told about a user's place in an
+         *     organisation: their role and when they joined while the membership is
+         *     active; both `null` otherwise (invited, inactive, none, or the
+         *     organisation gone).
+         */
+        Standing: {
+            /** Format: date-time */
+            joinedAt?: string | null;
+            role?: components["schemas"]["MemberRole"] | null;
+        };
         /** @enum {string} */
         Status: "healthy" | "unhealthy";
+        /**
+         * @description The onboarding wizard's steps, in order.
+         * @enum {string}
+         */
+        Step: "essentials" | "profile" | "payouts" | "finish";
+        /** @description `{success: true}` (sign-out). */
+        Success: {
+            success: boolean;
+        };
+        /**
+         * @description `{token, user}`: BetterAuth's sign-up answer (`token` is null until the
+         *     address is verified) and change-password answer.
+         */
+        TokenAndUser: {
+            token?: string | null;
+            user: components["schemas"]["User"];
+        };
         UpgradeBody: {
             bio?: string | null;
             socialLinks?: components["schemas"]["SocialLinks"] | null;
@@ -335,6 +675,445 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    auth_change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordBody"];
+            };
+        };
+        responses: {
+            /** @description Changed: every other session ends and the caller gets a new cookie */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenAndUser"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_get_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session and its user, or null when the cookie is missing, unknown or expired */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionAnswer"] | null;
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_request_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetRequestBody"];
+            };
+        };
+        responses: {
+            /** @description Answered alike for any address; a reset link to `{WEB_APP_URL}/reset-password?token=` is mailed to an account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetBody"];
+            };
+        };
+        responses: {
+            /** @description The password is changed and every session of the account ends */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_send_verification_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendVerificationBody"];
+            };
+        };
+        responses: {
+            /** @description Answered alike for any address; a link is mailed to an unverified account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_sign_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInBody"];
+            };
+        };
+        responses: {
+            /** @description Signed in: the session cookie is set */
+            200: {
+                headers: {
+                    /** @description `codex-session`, HttpOnly */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedInAnswer"];
+                };
+            };
+            /** @description Wrong address or password (answered alike) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description The address is not verified: a new link is mailed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts from this address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_sign_out: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session is revoked and the cookie cleared */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Success"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_sign_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignUpBody"];
+            };
+        };
+        responses: {
+            /** @description Registered; a verification link is mailed, and `token` is null until the address is verified (no cookie) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenAndUser"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    auth_verify_email: {
+        parameters: {
+            query: {
+                token: string;
+                callbackURL?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Verified and signed in: the session cookie is set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description Verified and signed in, sent to `callbackURL` (or there with `?error=invalid_token`) */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    identity_lookup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id (a UUID) */
+                orgId: string;
+                /** @description The user's id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's role and when they joined; both null unless an active member of a live organisation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Standing"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     identity_delete_account: {
         parameters: {
             query?: never;
@@ -432,6 +1211,86 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    identity_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's onboarding */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Onboarding"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    identity_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OnboardingChanges"];
+            };
+        };
+        responses: {
+            /** @description The onboarding after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Onboarding"];
+                };
             };
             /** @description Refused: the error envelope */
             "4XX": {

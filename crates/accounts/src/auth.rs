@@ -25,10 +25,11 @@ use crate::{coded, messages};
 /// Where the links in e-mails point, and where clients may be sent back to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Links {
-    /// Public base URL of the auth service, for verification links.
+    /// Public base URL of the auth service.
     pub auth_url: String,
     /// The web app's origin: relative callback paths resolve against it,
-    /// and its `/reset-password` page receives reset links by default.
+    /// its `/verify-email` page receives verification links, and its
+    /// `/reset-password` page reset links by default.
     pub web_app_url: Option<String>,
     /// Origins a `callbackURL` or `redirectTo` may point at. Anything else
     /// is refused, so links in our e-mails never lead elsewhere.
@@ -53,6 +54,19 @@ impl Links {
             allowed_origins: config.cors_origins.clone(),
             expose_tokens: config.environment.is_local(),
         }
+    }
+
+    /// The web app's page that verification links open,
+    /// `{WEB_APP_URL}/verify-email`: it reads `?token=` and calls
+    /// `GET /api/auth/verify-email` itself, so the web app sets its own
+    /// session cookie. Without `WEB_APP_URL` (only possible outside
+    /// development and test) there is nowhere to send people:
+    /// `CONFIGURATION_ERROR`.
+    pub fn verify_page(&self) -> Result<String, ApiError> {
+        self.web_app_url
+            .as_ref()
+            .map(|base| format!("{base}/verify-email"))
+            .ok_or_else(|| ApiError::configuration("WEB_APP_URL"))
     }
 
     /// Checks a client-supplied URL to send the user to, and returns it in
@@ -150,6 +164,8 @@ pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<User, ApiError> {
             "SIGNUPS_DISABLED",
         ));
     }
+    // No account that could never be verified.
+    links.verify_page()?;
     let name = check_name(&input.name)?;
     let address = check_email(&input.email)?;
     check_password("password", &input.password)?;
@@ -208,8 +224,9 @@ pub async fn sign_up(ctx: &Context, input: SignUp) -> Result<User, ApiError> {
 /// account exists either way and the user can ask for another link.
 async fn send_verification_to(ctx: &Context, links: &Links, user: &User, callback: Option<&str>) {
     let result = async {
+        let page = links.verify_page()?;
         let token = email_token::issue(ctx, Purpose::EmailVerification, &user.id).await?;
-        let mut link = format!("{}/api/auth/verify-email?token={token}", links.auth_url);
+        let mut link = format!("{page}?token={token}");
         if let Some(callback) = callback {
             link.push_str("&callbackURL=");
             link.push_str(&encode(callback));
@@ -401,13 +418,15 @@ async fn after_the_answer(work: impl Future<Output = ()> + Send + 'static) {
 
 /// Sets a new password with a reset token. Every session of the account is
 /// revoked, every other reset link withdrawn, and the address counts as
-/// verified (the link proved it).
+/// verified (the link proved it). `field` names the password in errors,
+/// as the client sent it (`newPassword` or `password`).
 pub async fn reset_password(
     ctx: &Context,
     token: &str,
+    field: &'static str,
     new_password: &str,
 ) -> Result<(), ApiError> {
-    let password_hash = hash_password("newPassword", new_password).await?;
+    let password_hash = hash_password(field, new_password).await?;
     let user_id = email_token::redeem(ctx, Purpose::PasswordReset, token)
         .await?
         .ok_or_else(invalid_token)?;

@@ -1,8 +1,8 @@
 //! Accounts: users, their credentials, sessions and e-mailed tokens, the
 //! rules behind the auth and identity services, on both runtimes. This crate
 //! owns the tables `users`, `accounts` (sign-in methods), `sessions`,
-//! `verification` and `notification_preferences`; nothing else reads or
-//! writes them.
+//! `verification`, `notification_preferences` and `creator_onboarding`;
+//! nothing else reads or writes them.
 //!
 //! - [`user`]: the user record and its roles;
 //! - [`password`]: argon2id hashing with a decoy for unknown addresses;
@@ -11,6 +11,7 @@
 //! - [`email_token`]: single-use, expiring tokens sent by e-mail;
 //! - [`auth`]: sign-up, sign-in, verification, password reset and change;
 //! - [`profile`]: what a user may change about themselves;
+//! - [`onboarding`]: where a new creator is in the studio's onboarding;
 //! - [`messages`]: the e-mails those flows send.
 //!
 //! Every operation takes the [`Context`](codex_context::Context), so the
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod avatar;
 pub mod email_token;
 pub mod messages;
+pub mod onboarding;
 pub mod password;
 pub mod profile;
 pub mod session;

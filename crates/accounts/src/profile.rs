@@ -207,7 +207,8 @@ pub async fn lock_live_in(
 
 /// The accounts side of deleting an account, inside the caller's
 /// transaction: the user is anonymised and soft-deleted; their sign-in
-/// methods, e-mailed tokens, preferences and sessions are removed. The
+/// methods, e-mailed tokens, preferences, onboarding and sessions are
+/// removed. The
 /// whole flow (memberships, stored images) is `codex_flows::account`.
 pub async fn delete_in(
     transaction: &mut dyn Transaction,
@@ -225,6 +226,7 @@ pub async fn delete_in(
     for statement in [
         "DELETE FROM accounts WHERE user_id = $1",
         "DELETE FROM notification_preferences WHERE user_id = $1",
+        "DELETE FROM creator_onboarding WHERE user_id = $1",
         "DELETE FROM verification WHERE split_part(identifier, ':', 2) = $1",
     ] {
         transaction.execute(statement, &[user_id.into()]).await?;
@@ -248,10 +250,24 @@ pub async fn notification_preferences(
     ctx: &Context,
     user_id: &str,
 ) -> Result<NotificationPreferences, ApiError> {
+    read_or_create(ctx, "notification_preferences", user_id).await
+}
+
+/// The live user's row of `table` (one per user, keyed by `user_id`, all
+/// other columns with defaults), made on first read; 401 when the user is
+/// gone. `table` is one of this crate's own names, never input.
+pub(crate) async fn read_or_create<T: FromRow>(
+    ctx: &Context,
+    table: &'static str,
+    user_id: &str,
+) -> Result<T, ApiError> {
     ctx.database()
         .execute(
-            "INSERT INTO notification_preferences (user_id) \
-             SELECT id FROM users WHERE id = $1 AND deleted_at IS NULL ON CONFLICT (user_id) DO NOTHING",
+            &format!(
+                "INSERT INTO {table} (user_id) \
+                 SELECT id FROM users WHERE id = $1 AND deleted_at IS NULL \
+                 ON CONFLICT (user_id) DO NOTHING"
+            ),
             &[user_id.into()],
         )
         .await?;
@@ -259,8 +275,8 @@ pub async fn notification_preferences(
         .database()
         .query_opt(
             &format!(
-                "SELECT {} FROM notification_preferences WHERE user_id = $1",
-                columns::<NotificationPreferences>("")
+                "SELECT {} FROM {table} t WHERE t.user_id = $1",
+                columns::<T>("t")
             ),
             &[user_id.into()],
         )

@@ -30,7 +30,7 @@ pub const RENEW_AFTER: Duration = Duration::hours(1);
 ///
 /// Read from [`SESSION_COLUMNS`], whose aliases keep the session's `id` and
 /// timestamps apart from the user's when both are selected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionRecord {
     #[row(rename = "session_id")]

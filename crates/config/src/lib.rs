@@ -218,6 +218,10 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// HMAC key for worker-to-worker calls.
     pub worker_shared_secret: Option<Secret>,
+    /// HMAC key with which the web app's server signs the visitor address
+    /// it forwards (`WEB_APP_PROXY_SECRET`); without it that address is
+    /// ignored.
+    pub web_app_proxy_secret: Option<Secret>,
     /// The S3 endpoint used for presigned URLs (and for storage natively).
     pub s3: Option<S3Settings>,
     pub mail: MailSettings,
@@ -358,6 +362,8 @@ impl Config {
             });
         }
 
+        let web_app_proxy_secret = source.get("WEB_APP_PROXY_SECRET").map(Secret::new);
+
         let payments = source.get("STRIPE_SECRET_KEY").map(|key| PaymentsSettings {
             secret_key: Secret::new(key),
             api_url: source
@@ -404,6 +410,7 @@ impl Config {
             log_filter,
             cors_origins,
             worker_shared_secret,
+            web_app_proxy_secret,
             s3: s3_settings(source)?,
             mail: mail_settings(source, environment)?,
             web_app_url,

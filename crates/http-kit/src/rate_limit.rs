@@ -101,10 +101,14 @@ pub async fn enforce(limit: Limit, request: Request, next: Next) -> Response {
         return ApiError::internal("rate limit applied outside codex_http_kit::app")
             .into_response();
     };
-    let (parts, body) = request.into_parts();
-    let key = format!("{}:{}", client_ip(&parts, state.config()), parts.uri.path());
-    let request = Request::from_parts(parts, body);
     let now = state.clock().now();
+    let (parts, body) = request.into_parts();
+    let key = format!(
+        "{}:{}",
+        client_ip(&parts, state.config(), now.timestamp()),
+        parts.uri.path()
+    );
+    let request = Request::from_parts(parts, body);
     let counted = match count(state.ctx(), limit, &key).await {
         Ok(counted) => counted,
         Err(error) => {

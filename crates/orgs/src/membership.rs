@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A member's role in an organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberRole {
     Owner,
@@ -152,6 +152,45 @@ pub async fn lookup(
     Ok(row.map(|row| row.decode()).transpose()?)
 }
 
+/// What another of our services is told about a user's place in an
+/// organisation: their role and when they joined while the membership is
+/// active; both `null` otherwise (invited, inactive, none, or the
+/// organisation gone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Standing {
+    pub role: Option<MemberRole>,
+    pub joined_at: Option<DateTime<Utc>>,
+}
+
+/// Whether `value` has the form of a user id: 1 to 64 letters, digits,
+/// `-` or `_` (ours are 32 hex digits; BetterAuth's are alphanumeric).
+pub fn is_user_id(value: &str) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The [`Standing`] of `user_id` in `organization_id`; 400 naming `userId`
+/// when it cannot be a user id.
+pub async fn standing(
+    ctx: &Context,
+    organization_id: Uuid,
+    user_id: &str,
+) -> Result<Standing, ApiError> {
+    if !is_user_id(user_id) {
+        return Err(ApiError::invalid_fields([("userId", "is not a user id")]));
+    }
+    let active = lookup(ctx, organization_id, user_id)
+        .await?
+        .filter(Membership::is_active);
+    Ok(Standing {
+        role: active.as_ref().map(|membership| membership.role),
+        joined_at: active.map(|membership| membership.joined_at),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +209,14 @@ mod tests {
         }
         assert!("root".parse::<MemberRole>().is_err());
         assert!(MemberRole::Admin.manages() && !MemberRole::Creator.manages());
+    }
+
+    #[test]
+    fn user_ids_are_short_runs_of_safe_characters() {
+        assert!(is_user_id("0123456789abcdef0123456789abcdef"));
+        assert!(is_user_id("Ab_c-9"));
+        for bad in ["", "a b", "a/b", "a%00", &"a".repeat(65), "ü"] {
+            assert!(!is_user_id(bad), "{bad:?}");
+        }
     }
 }

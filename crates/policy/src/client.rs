@@ -15,7 +15,11 @@ impl FromRequestParts<AppState> for Client {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         Ok(Self(ClientInfo {
-            ip_address: Some(client_ip(parts, state.config())),
+            ip_address: Some(client_ip(
+                parts,
+                state.config(),
+                state.clock().now().timestamp(),
+            )),
             user_agent: user_agent(parts),
         }))
     }

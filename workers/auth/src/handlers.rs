@@ -9,6 +9,7 @@ use codex_accounts::session::{self, ClientInfo};
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Query};
+use codex_http_kit::openapi::AuthErrorEnvelope;
 use codex_policy::{Client, MaybeViewer, Viewer, cookie};
 use serde::Deserialize;
 use serde::Serialize;
@@ -17,8 +18,8 @@ use codex_accounts::User;
 use codex_accounts::session::SessionRecord;
 
 /// `{redirect, token, url, user}`: BetterAuth's sign-in answer.
-#[derive(Debug, Serialize)]
-pub(crate) struct SignedInAnswer<'a> {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SignedInAnswer<'a> {
     redirect: bool,
     token: &'a str,
     url: Option<&'a str>,
@@ -27,28 +28,28 @@ pub(crate) struct SignedInAnswer<'a> {
 
 /// `{token, user}`: BetterAuth's sign-up answer (`token` is null until the
 /// address is verified) and change-password answer.
-#[derive(Debug, Serialize)]
-pub(crate) struct TokenAndUser<'a> {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenAndUser<'a> {
     token: Option<&'a str>,
     user: &'a User,
 }
 
 /// `{session, user}`: BetterAuth's `get-session` answer.
-#[derive(Debug, Serialize)]
-pub(crate) struct SessionAnswer<'a> {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionAnswer<'a> {
     session: &'a SessionRecord,
     user: &'a User,
 }
 
 /// `{success: true}` (sign-out).
-#[derive(Debug, Serialize)]
-pub(crate) struct Success {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Success {
     success: bool,
 }
 
 /// `{status: true, message?, user?}`: BetterAuth's acknowledgements.
-#[derive(Debug, Serialize)]
-pub(crate) struct Status<'a> {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Status<'a> {
     status: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
@@ -97,8 +98,8 @@ pub(crate) fn signed_in_response(state: &AppState, signed_in: &SignedIn) -> Resp
     )
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct SignUpBody {
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SignUpBody {
     name: String,
     email: String,
     password: String,
@@ -106,6 +107,9 @@ pub(crate) struct SignUpBody {
     callback_url: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/auth/sign-up/email", tag = "auth",
+    request_body = SignUpBody,
+    responses((status = 200, description = "Registered; a verification link is mailed, and `token` is null until the address is verified (no cookie)", body = TokenAndUser<'_>)))]
 pub async fn sign_up(
     State(state): State<AppState>,
     Json(body): Json<SignUpBody>,
@@ -126,12 +130,21 @@ pub async fn sign_up(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct SignInBody {
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SignInBody {
     pub(crate) email: String,
     pub(crate) password: String,
 }
 
+#[utoipa::path(post, path = "/api/auth/sign-in/email", tag = "auth",
+    request_body = SignInBody,
+    responses(
+        (status = 200, description = "Signed in: the session cookie is set", body = SignedInAnswer<'_>,
+            headers(("Set-Cookie" = String, description = "`codex-session`, HttpOnly"))),
+        (status = 401, description = "Wrong address or password (answered alike)", body = AuthErrorEnvelope),
+        (status = 403, description = "The address is not verified: a new link is mailed", body = AuthErrorEnvelope),
+        (status = 429, description = "Too many attempts from this address", body = AuthErrorEnvelope),
+    ))]
 pub async fn sign_in(
     State(state): State<AppState>,
     Client(client): Client,
@@ -150,6 +163,9 @@ pub(crate) async fn sign_in_as(
     Ok(signed_in_response(state, &signed_in))
 }
 
+#[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth",
+    security((), ("session" = [])),
+    responses((status = 200, description = "The session is revoked and the cookie cleared", body = Success)))]
 pub async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -163,6 +179,9 @@ pub async fn sign_out(
     ))
 }
 
+#[utoipa::path(get, path = "/api/auth/get-session", tag = "auth",
+    security((), ("session" = [])),
+    responses((status = 200, description = "The session and its user, or null when the cookie is missing, unknown or expired", body = Option<SessionAnswer<'_>>)))]
 pub async fn get_session(
     State(state): State<AppState>,
     MaybeViewer(found): MaybeViewer,
@@ -190,13 +209,16 @@ pub async fn get_session(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct SendVerificationBody {
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SendVerificationBody {
     email: String,
     #[serde(rename = "callbackURL")]
     callback_url: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/auth/send-verification-email", tag = "auth",
+    request_body = SendVerificationBody,
+    responses((status = 200, description = "Answered alike for any address; a link is mailed to an unverified account", body = Status<'_>)))]
 pub async fn send_verification_email(
     State(state): State<AppState>,
     Json(body): Json<SendVerificationBody>,
@@ -205,8 +227,9 @@ pub async fn send_verification_email(
     Ok(axum::Json(DONE).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct VerifyQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
     token: String,
     #[serde(rename = "callbackURL")]
     callback_url: Option<String>,
@@ -224,6 +247,12 @@ fn redirect(location: &str) -> Result<Response, ApiError> {
 /// Verifies the address and signs the user in. With a `callbackURL` (one
 /// of ours), the browser is sent there, with `?error=invalid_token` when
 /// the link is no good.
+#[utoipa::path(get, path = "/api/auth/verify-email", tag = "auth",
+    params(VerifyQuery),
+    responses(
+        (status = 200, description = "Verified and signed in: the session cookie is set", body = Status<'_>),
+        (status = 302, description = "Verified and signed in, sent to `callbackURL` (or there with `?error=invalid_token`)"),
+    ))]
 pub async fn verify_email(
     State(state): State<AppState>,
     Client(client): Client,
@@ -270,13 +299,16 @@ pub async fn verify_email(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ResetRequestBody {
+pub struct ResetRequestBody {
     email: String,
     redirect_to: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/auth/request-password-reset", tag = "auth",
+    request_body = ResetRequestBody,
+    responses((status = 200, description = "Answered alike for any address; a reset link to `{WEB_APP_URL}/reset-password?token=` is mailed to an account", body = Status<'_>)))]
 pub async fn request_password_reset(
     State(state): State<AppState>,
     Json(body): Json<ResetRequestBody>,
@@ -289,30 +321,57 @@ pub async fn request_password_reset(
     .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// `{token, newPassword}` (BetterAuth's client) or `{token, password}`
+/// (the web app's reset form); both may be sent only when they agree.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ResetBody {
-    new_password: String,
+pub struct ResetBody {
+    new_password: Option<String>,
+    password: Option<String>,
     token: String,
 }
 
+impl ResetBody {
+    /// The new password and the name it came under.
+    fn new_password(&self) -> Result<(&'static str, &str), ApiError> {
+        match (&self.new_password, &self.password) {
+            (Some(new_password), Some(password)) if new_password != password => {
+                Err(ApiError::invalid_fields([(
+                    "password",
+                    "differs from newPassword; send one of them",
+                )]))
+            }
+            (Some(new_password), _) => Ok(("newPassword", new_password)),
+            (None, Some(password)) => Ok(("password", password)),
+            (None, None) => Err(ApiError::invalid_fields([("newPassword", "is required")])),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/auth/reset-password", tag = "auth",
+    request_body = ResetBody,
+    responses((status = 200, description = "The password is changed and every session of the account ends", body = Status<'_>)))]
 pub async fn reset_password(
     State(state): State<AppState>,
     Json(body): Json<ResetBody>,
 ) -> Result<Response, ApiError> {
-    auth::reset_password(state.ctx(), &body.token, &body.new_password).await?;
+    let (field, new_password) = body.new_password()?;
+    auth::reset_password(state.ctx(), &body.token, field, new_password).await?;
     Ok(axum::Json(DONE).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ChangePasswordBody {
+pub struct ChangePasswordBody {
     current_password: String,
     new_password: String,
 }
 
 /// Changes the password; every session of the account ends, and the caller
 /// gets a new one.
+#[utoipa::path(post, path = "/api/auth/change-password", tag = "auth",
+    security(("session" = [])), request_body = ChangePasswordBody,
+    responses((status = 200, description = "Changed: every other session ends and the caller gets a new cookie", body = TokenAndUser<'_>)))]
 pub async fn change_password(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,

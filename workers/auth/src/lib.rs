@@ -11,50 +11,42 @@ mod better_auth;
 mod handlers;
 mod test_routes;
 
-use axum::Router;
-use axum::routing::{get, post};
 use codex_http_kit::rate_limit::{self, AUTH};
-use codex_http_kit::{AppState, Service};
+use codex_http_kit::{Envelope, Routes, Service};
+use utoipa_axum::routes;
 
 pub const SERVICE: Service = Service {
     name: "auth-worker",
     version: env!("CARGO_PKG_VERSION"),
-    envelope: codex_http_kit::Envelope::BetterAuth,
+    envelope: Envelope::BetterAuth,
 };
 
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
-pub fn routes() -> codex_http_kit::Routes {
-    routes_undescribed().into()
-}
-
-fn routes_undescribed() -> Router<AppState> {
-    let limited = Router::new()
-        .route("/api/auth/sign-up/email", post(handlers::sign_up))
-        .route("/api/auth/sign-in/email", post(handlers::sign_in))
-        .route(
-            "/api/auth/request-password-reset",
-            post(handlers::request_password_reset),
-        )
-        .route("/api/auth/reset-password", post(handlers::reset_password))
+pub fn routes() -> Routes {
+    let limited = Routes::new()
+        .routes(routes!(handlers::sign_up))
+        .routes(routes!(handlers::sign_in))
+        .routes(routes!(handlers::request_password_reset))
+        .routes(routes!(handlers::reset_password))
         .route_layer(axum::middleware::from_fn(|request, next| {
             rate_limit::enforce(AUTH, request, next)
         }));
-    let auth = Router::new()
+    Routes::new()
         .merge(limited)
-        .route("/api/auth/sign-out", post(handlers::sign_out))
-        .route("/api/auth/get-session", get(handlers::get_session))
-        .route(
-            "/api/auth/send-verification-email",
-            post(handlers::send_verification_email),
-        )
-        .route("/api/auth/verify-email", get(handlers::verify_email))
-        .route("/api/auth/change-password", post(handlers::change_password))
+        .routes(routes!(handlers::sign_out))
+        .routes(routes!(handlers::get_session))
+        .routes(routes!(handlers::send_verification_email))
+        .routes(routes!(handlers::verify_email))
+        .routes(routes!(handlers::change_password))
+        // Every other path under /api/auth/ answers 404 in BetterAuth's
+        // shape: not an operation, so not described.
         .route(
             "/api/auth/{*rest}",
             axum::routing::any(better_auth::unknown_endpoint),
         )
-        .layer(axum::middleware::from_fn(better_auth::error_body));
-    auth.merge(test_routes::routes())
+        .layer(axum::middleware::from_fn(better_auth::error_body))
+        // Development and test only, and not part of the contract.
+        .merge(test_routes::routes().into())
 }
 
 #[cfg(target_arch = "wasm32")]

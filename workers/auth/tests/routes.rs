@@ -23,6 +23,24 @@ async fn verification_token(app: &TestApp, email: &str) -> String {
         .to_owned()
 }
 
+/// The first link in the newest mail to `email` whose subject contains
+/// `subject`, as the recipient would click it.
+async fn mailed_link(app: &TestApp, email: &str, subject: &str) -> String {
+    let mail = codex_mail::read_outbox(app.ctx().database(), email, 20)
+        .await
+        .expect("outbox");
+    let message = mail
+        .iter()
+        .find(|message| message.subject.contains(subject))
+        .unwrap_or_else(|| panic!("no mail about {subject:?} to {email}"));
+    let start = message.text.find("http").expect("a link in the mail");
+    message.text[start..]
+        .split_whitespace()
+        .next()
+        .expect("a link")
+        .to_owned()
+}
+
 #[tokio::test]
 async fn sign_up_verify_sign_in_and_sign_out() {
     let app = app().await;
@@ -44,7 +62,14 @@ async fn sign_up_verify_sign_in_and_sign_out() {
     early.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(early.json()["code"], "EMAIL_NOT_VERIFIED");
 
-    let token = verification_token(&app, "ann@example.com").await;
+    // The mailed link opens the web app's page, which calls the API with
+    // the token; the development copy of the token is the same one.
+    let link = mailed_link(&app, "ann@example.com", "Verify").await;
+    let token = link
+        .strip_prefix("http://localhost:5173/verify-email?token=")
+        .unwrap_or_else(|| panic!("a link to the web app: {link}"))
+        .to_owned();
+    assert_eq!(token, verification_token(&app, "ann@example.com").await);
     let verified = app
         .get(&format!("/api/auth/verify-email?token={token}"))
         .send()
@@ -168,4 +193,145 @@ async fn the_auth_limit_counts_per_client_and_path() {
         .send()
         .await;
     other_path.assert_status(StatusCode::OK);
+}
+
+/// Waits for the `nth` reset mail, which a reset request sends after its
+/// answer (natively the work is spawned), and returns its link.
+async fn reset_link(app: &TestApp, email: &str, nth: usize) -> String {
+    for _ in 0..100 {
+        let mail = codex_mail::read_outbox(app.ctx().database(), email, 20)
+            .await
+            .expect("outbox");
+        let resets = mail
+            .iter()
+            .filter(|message| message.subject.contains("Reset"));
+        if resets.count() >= nth {
+            return mailed_link(app, email, "Reset").await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no reset mail to {email}");
+}
+
+#[tokio::test]
+async fn a_reset_as_the_web_app_asks_for_it() {
+    let app = app().await;
+    let old = app.sign_up("cat@example.com", "customer").await;
+    // Relative `redirectTo`, no Origin, no cookie: as the SvelteKit server sends it.
+    let requested = app
+        .post("/api/auth/request-password-reset")
+        .json(&json!({"email": "cat@example.com", "redirectTo": "/reset-password"}))
+        .send()
+        .await;
+    requested.assert_status(StatusCode::OK);
+    let link = reset_link(&app, "cat@example.com", 1).await;
+    let token = link
+        .strip_prefix("http://localhost:5173/reset-password?token=")
+        .unwrap_or_else(|| panic!("a link to the web app's page: {link}"))
+        .to_owned();
+
+    let reset = |body: serde_json::Value| app.post("/api/auth/reset-password").json(&body).send();
+    for body in [
+        json!({"token": token}),
+        json!({"token": token, "password": "a brand new secret", "newPassword": "another new secret"}),
+        json!({"token": token, "password": "short"}),
+    ] {
+        let refused = reset(body.clone()).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            refused.text()
+        );
+        assert_eq!(refused.error_code().as_deref(), Some("VALIDATION_ERROR"));
+        assert!(
+            refused.json()["message"].is_string(),
+            "the flat message too"
+        );
+    }
+    let done = reset(json!({"token": token, "password": "a brand new secret"})).await;
+    done.assert_status(StatusCode::OK);
+    assert_eq!(done.json()["status"], true);
+    assert!(
+        app.get("/api/auth/get-session")
+            .cookie(&old)
+            .send()
+            .await
+            .json()
+            .is_null(),
+        "the reset ends the old session"
+    );
+    app.post("/api/auth/sign-in/email")
+        .json(&json!({"email": "cat@example.com", "password": "a brand new secret"}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+
+    // BetterAuth's field, and both fields when they agree, work as well.
+    app.post("/api/auth/request-password-reset")
+        .json(&json!({"email": "cat@example.com", "redirectTo": "/reset-password"}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    let second = reset_link(&app, "cat@example.com", 2).await;
+    let token = second.rsplit("token=").next().expect("a token").to_owned();
+    reset(json!({"token": token, "newPassword": "third secret here", "password": "third secret here"}))
+        .await
+        .assert_status(StatusCode::OK);
+}
+
+mod behind_the_web_app {
+    use super::*;
+    use codex_testkit::test_config;
+
+    const PROXY_SECRET: &str = "web-app-proxy-secret";
+
+    /// A sign-in attempt from the SvelteKit server (always 10.0.0.1) on
+    /// behalf of `visitor`, signed with `secret`.
+    async fn attempt(app: &TestApp, visitor: &str, secret: &str) -> StatusCode {
+        let now = app.ctx().clock().now().timestamp();
+        app.post("/api/auth/sign-in/email")
+            .header("x-forwarded-for", "10.0.0.1")
+            .header("x-codex-client-ip", visitor)
+            .header(
+                "x-codex-client-ip-signature",
+                &codex_context::signature::client_ip::sign(secret.as_bytes(), now, visitor),
+            )
+            .json(&json!({"email": "nobody@example.com", "password": "whatever it is"}))
+            .send()
+            .await
+            .status
+    }
+
+    #[tokio::test]
+    async fn signed_visitors_are_limited_one_by_one_and_forgers_with_the_server() {
+        let config = test_config(&[("WEB_APP_PROXY_SECRET", PROXY_SECRET)]);
+        let app = TestApp::with_config(config, SERVICE, routes()).await;
+        for _ in 0..5 {
+            assert_eq!(
+                attempt(&app, "203.0.113.1", PROXY_SECRET).await,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        assert_eq!(
+            attempt(&app, "203.0.113.1", PROXY_SECRET).await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(
+            attempt(&app, "203.0.113.2", PROXY_SECRET).await,
+            StatusCode::UNAUTHORIZED,
+            "another visitor behind the same server has a limit of its own"
+        );
+        // Forged: counted against the server's own address.
+        for _ in 0..5 {
+            assert_eq!(
+                attempt(&app, "203.0.113.3", "forged").await,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        assert_eq!(
+            attempt(&app, "203.0.113.4", "forged").await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
 }

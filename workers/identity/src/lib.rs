@@ -1,5 +1,6 @@
 //! The `identity-api` service: a user's own profile, avatar, role upgrade,
-//! e-mail preferences and account deletion.
+//! e-mail preferences, creator onboarding and account deletion, and the
+//! signed membership look-up for the other services.
 //!
 //! [`routes`] is the service's axum router; the native host serves it on
 //! its port in `services.tsv` and the `identity` worker serves it on Cloudflare Workers.
@@ -8,6 +9,8 @@
 
 mod avatar;
 mod handlers;
+mod membership;
+mod onboarding;
 
 use axum::routing::get;
 use codex_http_kit::openapi::{Routes, with_body_limit};
@@ -34,6 +37,8 @@ pub fn routes() -> Routes {
             handlers::notification_preferences,
             handlers::update_notification_preferences
         ))
+        .routes(routes!(onboarding::get, onboarding::update))
+        .routes(routes!(membership::lookup))
         // A key may hold slashes: axum's catch-all, which OpenAPI cannot
         // write, so the route is described as `/assets/{key}`.
         .route("/assets/{*key}", get(avatar::serve));

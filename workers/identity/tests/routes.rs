@@ -245,3 +245,227 @@ async fn preferences_keep_transactional_mail_on() {
         .await
         .assert_status(StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn creator_onboarding_is_read_and_moved_on_by_its_owner_only() {
+    let app = app().await;
+    app.get("/api/user/creator-onboarding")
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    app.patch("/api/user/creator-onboarding")
+        .json(&json!({"welcomeSeen": true}))
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+
+    let ann = app.sign_up("ann@example.com", "creator").await;
+    let first = app
+        .get("/api/user/creator-onboarding")
+        .cookie(&ann)
+        .send()
+        .await;
+    first.assert_status(StatusCode::OK);
+    let data = &first.json()["data"];
+    assert_eq!(data["currentStep"], "essentials", "{data}");
+    for moment in ["welcomeSeenAt", "dismissedAt", "completedAt"] {
+        assert!(data[moment].is_null(), "{moment}: {data}");
+    }
+    assert!(data["createdAt"].is_string() && data["updatedAt"].is_string());
+    let again = app
+        .get("/api/user/creator-onboarding")
+        .cookie(&ann)
+        .send()
+        .await;
+    assert_eq!(again.json(), first.json(), "a read changes nothing");
+
+    let patch = |body: serde_json::Value| {
+        app.patch("/api/user/creator-onboarding")
+            .cookie(&ann)
+            .json(&body)
+            .send()
+    };
+    let moved = patch(json!({"currentStep": "payouts"})).await;
+    moved.assert_status(StatusCode::OK);
+    assert_eq!(moved.json()["data"]["currentStep"], "payouts");
+    assert!(moved.json()["data"]["welcomeSeenAt"].is_null());
+
+    let seen = patch(json!({"welcomeSeen": true})).await;
+    seen.assert_status(StatusCode::OK);
+    let seen_at = seen.json()["data"]["welcomeSeenAt"].clone();
+    assert!(seen_at.is_string(), "{}", seen.text());
+    assert_eq!(seen.json()["data"]["currentStep"], "payouts", "kept");
+
+    app.clock().advance(std::time::Duration::from_secs(300));
+    let twice = patch(json!({"welcomeSeen": true, "dismissed": true})).await;
+    twice.assert_status(StatusCode::OK);
+    assert_eq!(
+        twice.json()["data"]["welcomeSeenAt"],
+        seen_at,
+        "the first time is kept"
+    );
+    assert!(twice.json()["data"]["dismissedAt"].is_string());
+    assert_ne!(twice.json()["data"]["dismissedAt"], seen_at);
+
+    let done = patch(json!({"completed": true, "currentStep": "finish"})).await;
+    done.assert_status(StatusCode::OK);
+    assert_eq!(done.json()["data"]["currentStep"], "finish");
+    assert!(done.json()["data"]["completedAt"].is_string());
+
+    for bad in [
+        json!({}),
+        json!({"currentStep": "welcome"}),
+        json!({"currentStep": null}),
+        json!({"dismissed": false}),
+        json!({"welcomeSeen": "yes"}),
+        json!({"step": "profile"}),
+    ] {
+        let refused = patch(bad.clone()).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {}",
+            refused.text()
+        );
+        assert_eq!(
+            refused.error_code().as_deref(),
+            Some("VALIDATION_ERROR"),
+            "{bad}"
+        );
+    }
+    let kept = app
+        .get("/api/user/creator-onboarding")
+        .cookie(&ann)
+        .send()
+        .await;
+    assert_eq!(kept.json()["data"]["currentStep"], "finish");
+
+    // Another user starts from the beginning.
+    let bob = app.sign_up("bob@example.com", "customer").await;
+    let theirs = app
+        .patch("/api/user/creator-onboarding")
+        .cookie(&bob)
+        .json(&json!({"dismissed": true}))
+        .send()
+        .await;
+    theirs.assert_status(StatusCode::OK);
+    assert_eq!(theirs.json()["data"]["currentStep"], "essentials");
+    assert!(theirs.json()["data"]["welcomeSeenAt"].is_null());
+}
+
+/// The worker signature on a body-less call made now, as
+/// `codex_context::ServiceClient` makes it.
+fn worker_headers(app: &TestApp, secret: &str) -> [(String, String); 2] {
+    let now = app.ctx().clock().now().timestamp();
+    [
+        ("x-worker-timestamp".to_owned(), now.to_string()),
+        (
+            "x-worker-signature".to_owned(),
+            codex_context::signature::sign(secret.as_bytes(), now, b""),
+        ),
+    ]
+}
+
+async fn membership(
+    app: &TestApp,
+    org: &str,
+    user: &str,
+    secret: Option<&str>,
+) -> codex_testkit::TestResponse {
+    let mut request = app.get(&format!("/api/organizations/{org}/membership/{user}"));
+    if let Some(secret) = secret {
+        for (name, value) in worker_headers(app, secret) {
+            request = request.header(&name, &value);
+        }
+    }
+    request.send().await
+}
+
+async fn user_id(app: &TestApp, cookie: &str) -> String {
+    app.get("/api/auth/get-session")
+        .cookie(cookie)
+        .send()
+        .await
+        .json()["user"]["id"]
+        .as_str()
+        .expect("a user id")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_membership_look_up_answers_signed_calls_only() {
+    const SECRET: &str = "test-worker-secret";
+    let app = app().await;
+    let owner = app.sign_up("owner@example.com", "creator").await;
+    let guest = app.sign_up("guest@example.com", "customer").await;
+    let (owner_id, guest_id) = (user_id(&app, &owner).await, user_id(&app, &guest).await);
+    let created = app
+        .post("/api/organizations")
+        .cookie(&owner)
+        .json(&json!({"name": "Studio", "slug": "the-studio"}))
+        .send()
+        .await;
+    created.assert_status(StatusCode::CREATED);
+    let org = created.json()["data"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let active = membership(&app, &org, &owner_id, Some(SECRET)).await;
+    active.assert_status(StatusCode::OK);
+    assert_eq!(active.json()["data"]["role"], "owner", "{}", active.text());
+    assert!(active.json()["data"]["joinedAt"].is_string());
+
+    let stranger = membership(&app, &org, &guest_id, Some(SECRET)).await;
+    stranger.assert_status(StatusCode::OK);
+    assert_eq!(
+        stranger.json(),
+        json!({"data": {"role": null, "joinedAt": null}})
+    );
+
+    // An invitation not yet accepted is no membership in force.
+    app.ctx()
+        .database()
+        .execute(
+            "INSERT INTO organization_memberships (organization_id, user_id, role, status) \
+             VALUES ($1::uuid, $2, 'admin', 'invited')",
+            &[org.as_str().into(), guest_id.as_str().into()],
+        )
+        .await
+        .expect("an invited membership");
+    let invited = membership(&app, &org, &guest_id, Some(SECRET)).await;
+    assert_eq!(
+        invited.json(),
+        json!({"data": {"role": null, "joinedAt": null}})
+    );
+
+    for (what, response) in [
+        ("unsigned", membership(&app, &org, &owner_id, None).await),
+        (
+            "wrong secret",
+            membership(&app, &org, &owner_id, Some("another")).await,
+        ),
+        ("the owner's session", {
+            app.get(&format!("/api/organizations/{org}/membership/{owner_id}"))
+                .cookie(&owner)
+                .send()
+                .await
+        }),
+        (
+            "unsigned and malformed",
+            membership(&app, "not-a-uuid", &owner_id, None).await,
+        ),
+    ] {
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "{what}: {}",
+            response.text()
+        );
+    }
+    for (org, user) in [("not-a-uuid", owner_id.as_str()), (org.as_str(), "a%20b")] {
+        let malformed = membership(&app, org, user, Some(SECRET)).await;
+        malformed.assert_status(StatusCode::BAD_REQUEST);
+        assert_eq!(malformed.error_code().as_deref(), Some("VALIDATION_ERROR"));
+    }
+}
