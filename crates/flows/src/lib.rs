@@ -3,8 +3,9 @@
 //!
 //! - [`account`]: deleting an account (the user and their credentials and
 //!   sessions, their memberships, their avatar);
-//! - [`team`]: an organisation's members with who they are, and inviting
-//!   an address that may or may not have an account.
+//! - [`team`]: an organisation's members with who they are (their
+//!   addresses for managers only), and inviting an address that may or may
+//!   not have an account.
 //!
 //! Neither `codex-accounts` nor `codex-orgs` depends on the other; this
 //! crate depends on both.

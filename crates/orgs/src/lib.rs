@@ -11,8 +11,9 @@
 //!   transaction), read, update, list, soft delete, and the public
 //!   branding and info, cached in the key-value store and dropped on every
 //!   change that affects them;
-//! - [`membership`]: a user's membership as the policies read it, always
-//!   from PostgreSQL, with the role and status enums;
+//! - [`membership`]: a user's membership in force (active only) as the
+//!   policies read it, always from PostgreSQL, with the role and status
+//!   enums;
 //! - [`members`]: invitations (e-mailed, single-use, expiring, accepted by
 //!   the invited address, waiting for it to sign up), roles, removal, the
 //!   last-owner guard and the rule that only owners make or unmake owners;

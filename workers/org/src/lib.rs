@@ -68,6 +68,12 @@ pub fn routes() -> Router<AppState> {
             "/api/organizations/{id}/members/my-membership",
             get(members::mine),
         )
+        // The front end's name for inviting: the same handler as
+        // `POST …/invitations` (an invitation, its mail, the accept step).
+        .route(
+            "/api/organizations/{id}/members/invite",
+            post(members::invite),
+        )
         .route(
             "/api/organizations/{id}/members/{userId}",
             patch(members::change_role).delete(members::remove),

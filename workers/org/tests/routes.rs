@@ -255,3 +255,223 @@ async fn only_the_platform_owner_changes_the_platform_settings() {
     closed.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(closed.json()["code"], "SIGNUPS_DISABLED");
 }
+
+/// The web app's server calling for one visitor, as it does: `Content-Type:
+/// application/json` on every request (GET and DELETE included), no
+/// `Origin`, and when signed in the session token under the three cookie
+/// names it forwards.
+struct Web<'a> {
+    app: &'a TestApp,
+    cookie: Option<String>,
+}
+
+impl<'a> Web<'a> {
+    /// For the visitor holding `cookie` (`codex-session=T`, as
+    /// `TestApp::sign_up` gives it).
+    fn of(app: &'a TestApp, cookie: &str) -> Self {
+        let token = cookie
+            .strip_prefix("codex-session=")
+            .expect("a codex-session cookie");
+        Self {
+            app,
+            cookie: Some(format!(
+                "codex-session={token}; __Secure-better-auth.session_token={token}; \
+                 better-auth.session_token={token}"
+            )),
+        }
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> TestResponse {
+        let request = match method {
+            "GET" => self.app.get(path),
+            "POST" => self.app.post(path),
+            "PATCH" => self.app.patch(path),
+            "DELETE" => self.app.delete(path),
+            other => panic!("no {other} here"),
+        };
+        let request = match &self.cookie {
+            Some(cookie) => request.cookie(cookie),
+            None => request,
+        };
+        match body {
+            Some(body) => request.json(&body),
+            None => request.body(Vec::new(), "application/json"),
+        }
+        .send()
+        .await
+    }
+
+    async fn get(&self, path: &str) -> TestResponse {
+        self.call("GET", path, None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> TestResponse {
+        self.call("POST", path, Some(body)).await
+    }
+
+    async fn delete(&self, path: &str) -> TestResponse {
+        self.call("DELETE", path, None).await
+    }
+
+    /// The `data` of a GET, asserting 200.
+    async fn data(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        response.assert_status(StatusCode::OK);
+        response.json()["data"].clone()
+    }
+}
+
+/// The id of the user holding `cookie`.
+async fn id_of(app: &TestApp, cookie: &str) -> String {
+    user_id(&app.get("/api/auth/get-session").cookie(cookie).send().await)
+}
+
+/// The token of the newest invitation mailed to `email`.
+async fn mailed_invitation(app: &TestApp, email: &str) -> (String, String) {
+    let mail = codex_mail::read_outbox(app.ctx().database(), email, 1)
+        .await
+        .expect("outbox");
+    let text = mail.first().expect("an invitation").text.clone();
+    let marker = "/accept-invite?token=";
+    let start = text.find(marker).expect("a link") + marker.len();
+    let token = text[start..].chars().take(43).collect();
+    (text, token)
+}
+
+#[tokio::test]
+async fn the_front_ends_invite_route_invites_and_the_team_shows_addresses_to_managers_only() {
+    let app = app().await;
+    let owner_cookie = app.sign_up("owner@example.com", "creator").await;
+    let member_cookie = app.sign_up("member@example.com", "customer").await;
+    let org = create(&app, &owner_cookie, "invite-studio").await;
+    let (owner, member) = (Web::of(&app, &owner_cookie), Web::of(&app, &member_cookie));
+    let invite = format!("/api/organizations/{org}/members/invite");
+
+    // Refused before anything is written: bad role, bad address, no manager.
+    for (web, body, status) in [
+        (
+            &owner,
+            json!({"email": "member@example.com", "role": "owner"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            &owner,
+            json!({"email": "not an address", "role": "member"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            &member,
+            json!({"email": "member@example.com", "role": "member"}),
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        web.post(&invite, body).await.assert_status(status);
+    }
+
+    // Our invitation semantics: an invitation, its mail, the accept step.
+    let invited = owner
+        .post(
+            &invite,
+            json!({"email": "member@example.com", "role": "creator"}),
+        )
+        .await;
+    invited.assert_status(StatusCode::CREATED);
+    assert_eq!(invited.json()["data"]["status"], "pending");
+    assert_eq!(invited.json()["data"]["role"], "creator");
+    let pending = owner
+        .get(&format!("/api/organizations/{org}/invitations"))
+        .await;
+    assert_eq!(pending.json()["pagination"]["total"], 1);
+    let mine = format!("/api/organizations/{org}/members/my-membership");
+    assert!(member.data(&mine).await["role"].is_null());
+    let (text, token) = mailed_invitation(&app, "member@example.com").await;
+    assert!(
+        text.contains("http://localhost:5173/accept-invite?token="),
+        "{text}"
+    );
+    member
+        .post(
+            "/api/organizations/invitations/accept",
+            json!({"token": token}),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(member.data(&mine).await["role"], "creator");
+
+    let members = format!("/api/organizations/{org}/members?page=1&limit=50");
+    let seen_by_owner = owner.get(&members).await;
+    seen_by_owner.assert_status(StatusCode::OK);
+    let items = seen_by_owner.json()["items"].clone();
+    let items = items.as_array().expect("items");
+    assert_eq!(items.len(), 2, "{items:?}");
+    for item in items {
+        let email = item["email"].as_str().unwrap_or_default();
+        assert!(email.ends_with("@example.com"), "{item}");
+        assert!(item.get("avatarUrl").is_some(), "{item}");
+        assert_eq!(item["avatarUrl"], item["image"], "{item}");
+    }
+    let seen_by_member = member.get(&members).await;
+    seen_by_member.assert_status(StatusCode::OK);
+    assert!(
+        !seen_by_member.text().contains("@example.com"),
+        "{}",
+        seen_by_member.text()
+    );
+    assert_eq!(
+        seen_by_member.json()["items"].as_array().map(Vec::len),
+        Some(2)
+    );
+
+    // Inviting an active member again is refused.
+    owner
+        .post(
+            &invite,
+            json!({"email": "member@example.com", "role": "member"}),
+        )
+        .await
+        .assert_status(StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_removed_member_has_no_role_in_my_membership() {
+    let app = app().await;
+    let owner_cookie = app.sign_up("owner@example.com", "creator").await;
+    let admin_cookie = app.sign_up("admin@example.com", "customer").await;
+    let org = create(&app, &owner_cookie, "removal-studio").await;
+    join(
+        &app,
+        &org,
+        &owner_cookie,
+        "admin@example.com",
+        &admin_cookie,
+        "admin",
+    )
+    .await;
+    let admin_id = id_of(&app, &admin_cookie).await;
+    let (owner, admin) = (Web::of(&app, &owner_cookie), Web::of(&app, &admin_cookie));
+    let mine = format!("/api/organizations/{org}/members/my-membership");
+    let before = admin.data(&mine).await;
+    assert_eq!(
+        (&before["role"], &before["status"]),
+        (&json!("admin"), &json!("active"))
+    );
+    assert!(before["joinedAt"].is_string(), "{before}");
+
+    owner
+        .delete(&format!("/api/organizations/{org}/members/{admin_id}"))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(
+        admin.data(&mine).await,
+        json!({"role": null, "status": null, "joinedAt": null})
+    );
+    // Nor does the removed admin manage, or list, anything any more.
+    admin
+        .get(&format!("/api/organizations/{org}/settings"))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(
+        admin.data("/api/organizations/my-organizations").await,
+        json!([])
+    );
+}
