@@ -8,6 +8,7 @@
 //! `codex-http-kit`; the rules from `codex-orgs`; who may call what from the
 //! extractors of `codex-policy` each handler takes.
 
+mod followers;
 mod members;
 mod organisations;
 mod settings;
@@ -85,6 +86,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/organizations/{id}/invitations/{invitationId}",
             delete(members::revoke),
+        )
+        .route(
+            "/api/organizations/{id}/followers",
+            post(followers::follow).delete(followers::unfollow),
+        )
+        .route("/api/organizations/{id}/followers/me", get(followers::me))
+        .route(
+            "/api/organizations/{id}/followers/count",
+            get(followers::count),
         )
         .route("/api/organizations/{id}/settings", get(settings::all))
         .route(

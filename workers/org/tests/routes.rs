@@ -266,6 +266,10 @@ struct Web<'a> {
 }
 
 impl<'a> Web<'a> {
+    fn anonymous(app: &'a TestApp) -> Self {
+        Self { app, cookie: None }
+    }
+
     /// For the visitor holding `cookie` (`codex-session=T`, as
     /// `TestApp::sign_up` gives it).
     fn of(app: &'a TestApp, cookie: &str) -> Self {
@@ -303,6 +307,11 @@ impl<'a> Web<'a> {
 
     async fn get(&self, path: &str) -> TestResponse {
         self.call("GET", path, None).await
+    }
+
+    /// A POST without a body (still declared as JSON), as follow is sent.
+    async fn post_empty(&self, path: &str) -> TestResponse {
+        self.call("POST", path, None).await
     }
 
     async fn post(&self, path: &str, body: Value) -> TestResponse {
@@ -474,4 +483,105 @@ async fn a_removed_member_has_no_role_in_my_membership() {
         admin.data("/api/organizations/my-organizations").await,
         json!([])
     );
+}
+
+#[tokio::test]
+async fn following_is_idempotent_and_counted_for_anyone() {
+    let app = app().await;
+    let owner_cookie = app.sign_up("owner@example.com", "creator").await;
+    let fan_cookie = app.sign_up("fan@example.com", "customer").await;
+    let org = create(&app, &owner_cookie, "followed-studio").await;
+    let (owner, fan) = (Web::of(&app, &owner_cookie), Web::of(&app, &fan_cookie));
+    let anyone = Web::anonymous(&app);
+    let followers = format!("/api/organizations/{org}/followers");
+    let count = format!("{followers}/count");
+    let me = format!("{followers}/me");
+
+    anyone
+        .post_empty(&followers)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    anyone
+        .get(&me)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    assert_eq!(anyone.data(&count).await, json!({"count": 0}));
+    assert_eq!(fan.data(&me).await, json!({"following": false}));
+
+    for _ in 0..2 {
+        let followed = fan.post_empty(&followers).await;
+        followed.assert_status(StatusCode::CREATED);
+        assert_eq!(followed.json(), json!({"data": null}));
+    }
+    owner
+        .post_empty(&followers)
+        .await
+        .assert_status(StatusCode::CREATED);
+    assert_eq!(anyone.data(&count).await["count"], 2);
+    assert_eq!(fan.data(&me).await["following"], true);
+
+    for _ in 0..2 {
+        let left = fan.delete(&followers).await;
+        left.assert_status(StatusCode::OK);
+        assert_eq!(left.json(), json!({"data": null}));
+    }
+    assert_eq!(anyone.data(&count).await["count"], 1);
+    assert_eq!(fan.data(&me).await["following"], false);
+
+    // Following gives no membership.
+    fan.post_empty(&followers)
+        .await
+        .assert_status(StatusCode::CREATED);
+    fan.get(&format!("/api/organizations/{org}/members"))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+
+    // Unknown, malformed and deleted organisations.
+    let unknown = "/api/organizations/00000000-0000-4000-8000-000000000000/followers";
+    fan.post_empty(unknown)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    anyone
+        .get(&format!("{unknown}/count"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    anyone
+        .get("/api/organizations/not-a-uuid/followers/count")
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    owner
+        .delete(&format!("/api/organizations/{org}"))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    fan.post_empty(&followers)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    fan.delete(&followers)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    fan.get(&me).await.assert_status(StatusCode::NOT_FOUND);
+    anyone
+        .get(&count)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_deleted_account_stops_following() {
+    let app = app().await;
+    let owner = app.sign_up("owner@example.com", "creator").await;
+    let fan_cookie = app.sign_up("fan@example.com", "customer").await;
+    let org = create(&app, &owner, "fan-studio").await;
+    let followers = format!("/api/organizations/{org}/followers");
+    Web::of(&app, &fan_cookie)
+        .post_empty(&followers)
+        .await
+        .assert_status(StatusCode::CREATED);
+    let count = format!("{followers}/count");
+    assert_eq!(Web::anonymous(&app).data(&count).await["count"], 1);
+    let fan_id = id_of(&app, &fan_cookie).await;
+    codex_flows::account::delete(app.ctx(), &fan_id)
+        .await
+        .expect("account deleted");
+    assert_eq!(Web::anonymous(&app).data(&count).await["count"], 0);
 }
