@@ -20,6 +20,8 @@
 //!   last-owner guard and the rule that only owners make or unmake owners;
 //! - [`followers`]: following an organisation (idempotent, counted for
 //!   anyone);
+//! - [`storefront`]: an organisation's creators and their count, for its
+//!   public pages;
 //! - [`settings`]: branding, contact and features of an organisation;
 //! - [`svg`]: uploaded SVG logos rewritten without scripts, event handlers,
 //!   foreign objects or external references.
@@ -32,6 +34,7 @@ pub mod membership;
 pub mod organisation;
 pub mod settings;
 pub mod slug;
+pub mod storefront;
 pub mod svg;
 
 use codex_context::Context;

@@ -51,6 +51,14 @@ pub fn routes() -> Router<AppState> {
             get(organisations::public_info),
         )
         .route(
+            "/api/organizations/public/{slug}/creators",
+            get(organisations::public_creators),
+        )
+        .route(
+            "/api/organizations/public/{slug}/stats",
+            get(organisations::public_stats),
+        )
+        .route(
             "/api/organizations/invitations/accept",
             post(members::accept),
         )

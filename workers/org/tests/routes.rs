@@ -486,6 +486,112 @@ async fn a_removed_member_has_no_role_in_my_membership() {
 }
 
 #[tokio::test]
+async fn the_storefront_lists_creators_without_addresses_and_counts_them() {
+    let app = app().await;
+    let owner_cookie = app.sign_up("owner@example.com", "creator").await;
+    let creator = app.sign_up("creator@example.com", "creator").await;
+    let member = app.sign_up("member@example.com", "customer").await;
+    let org = create(&app, &owner_cookie, "shop-front").await;
+    join(
+        &app,
+        &org,
+        &owner_cookie,
+        "creator@example.com",
+        &creator,
+        "creator",
+    )
+    .await;
+    join(
+        &app,
+        &org,
+        &owner_cookie,
+        "member@example.com",
+        &member,
+        "member",
+    )
+    .await;
+    // The creator also makes things for an organisation of their own.
+    create(&app, &creator, "creator-own").await;
+    let (owner, anyone) = (Web::of(&app, &owner_cookie), Web::anonymous(&app));
+    let creators = "/api/organizations/public/shop-front/creators";
+    let stats = "/api/organizations/public/shop-front/stats";
+
+    let listed = anyone.get(&format!("{creators}?page=1&limit=20")).await;
+    listed.assert_status(StatusCode::OK);
+    assert!(!listed.text().contains("@example.com"), "{}", listed.text());
+    let body = listed.json();
+    assert_eq!(
+        body["pagination"],
+        json!({"page": 1, "limit": 20, "total": 2, "totalPages": 1})
+    );
+    let items = body["items"].as_array().expect("items").clone();
+    let roles: Vec<&Value> = items.iter().map(|item| &item["role"]).collect();
+    assert_eq!(roles, [&json!("owner"), &json!("creator")], "{items:?}");
+    for item in &items {
+        for field in [
+            "id",
+            "name",
+            "username",
+            "avatarUrl",
+            "bio",
+            "socialLinks",
+            "joinedAt",
+        ] {
+            assert!(item.get(field).is_some(), "{field}: {item}");
+        }
+        assert_eq!(
+            (&item["contentCount"], &item["recentContent"]),
+            (&json!(0), &json!([]))
+        );
+    }
+    assert_eq!(items[0]["organizations"], json!([]));
+    assert_eq!(
+        items[1]["organizations"],
+        json!([{"slug": "creator-own", "name": "Night Studio", "logoUrl": null}])
+    );
+
+    let second = anyone.get(&format!("{creators}?page=2&limit=1")).await;
+    assert_eq!(second.json()["items"][0]["role"], "creator");
+    assert_eq!(second.json()["pagination"]["totalPages"], 2);
+    for bad in ["limit=0", "limit=101", "page=0", "page=x"] {
+        let refused = anyone.get(&format!("{creators}?{bad}")).await;
+        refused.assert_status(StatusCode::BAD_REQUEST);
+    }
+    anyone
+        .get("/api/organizations/public/no-such-shop/creators")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+
+    assert_eq!(
+        anyone.data(stats).await,
+        json!({
+            "content": {"total": 0, "video": 0, "audio": 0, "written": 0},
+            "totalDurationSeconds": 0,
+            "creators": 2,
+            "totalViews": 0,
+            "categories": [],
+        })
+    );
+
+    // A removed creator leaves the storefront at once.
+    let creator_id = id_of(&app, &creator).await;
+    owner
+        .delete(&format!("/api/organizations/{org}/members/{creator_id}"))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(anyone.data(stats).await["creators"], 1);
+
+    // A deleted organisation has no storefront.
+    owner
+        .delete(&format!("/api/organizations/{org}"))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    for path in [creators, stats] {
+        anyone.get(path).await.assert_status(StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
 async fn following_is_idempotent_and_counted_for_anyone() {
     let app = app().await;
     let owner_cookie = app.sign_up("owner@example.com", "creator").await;
