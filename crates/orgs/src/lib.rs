@@ -23,12 +23,15 @@
 //! - [`storefront`]: an organisation's creators and their count, for its
 //!   public pages;
 //! - [`settings`]: branding, contact and features of an organisation;
+//! - [`intro_video`]: the branding's intro video (linking waits for the
+//!   media library);
 //! - [`svg`]: uploaded SVG logos rewritten without scripts, event handlers,
 //!   foreign objects or external references.
 //!
 //! Operations take the [`Context`](codex_context::Context).
 
 pub mod followers;
+pub mod intro_video;
 pub mod members;
 pub mod membership;
 pub mod organisation;

@@ -116,6 +116,14 @@ pub fn routes() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(settings::MAX_BODY)),
         )
         .route(
+            "/api/organizations/{id}/settings/branding/intro-video",
+            post(settings::link_intro_video).delete(settings::remove_intro_video),
+        )
+        .route(
+            "/api/organizations/{id}/settings/branding/intro-video/status",
+            get(settings::intro_video_status),
+        )
+        .route(
             "/api/organizations/{id}/settings/contact",
             get(settings::contact).put(settings::update_contact),
         )

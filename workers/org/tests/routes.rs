@@ -691,3 +691,79 @@ async fn a_deleted_account_stops_following() {
         .expect("account deleted");
     assert_eq!(Web::anonymous(&app).data(&count).await["count"], 0);
 }
+
+#[tokio::test]
+async fn the_intro_video_fields_and_routes_answer_before_the_media_library_exists() {
+    let app = app().await;
+    let owner_cookie = app.sign_up("owner@example.com", "creator").await;
+    let member_cookie = app.sign_up("member@example.com", "customer").await;
+    let outsider_cookie = app.sign_up("outsider@example.com", "customer").await;
+    let org = create(&app, &owner_cookie, "video-studio").await;
+    join(
+        &app,
+        &org,
+        &owner_cookie,
+        "member@example.com",
+        &member_cookie,
+        "member",
+    )
+    .await;
+    let (owner, member) = (Web::of(&app, &owner_cookie), Web::of(&app, &member_cookie));
+    let anyone = Web::anonymous(&app);
+    let intro = format!("/api/organizations/{org}/settings/branding/intro-video");
+
+    let settings = owner
+        .data(&format!("/api/organizations/{org}/settings"))
+        .await;
+    let info = anyone
+        .data("/api/organizations/public/video-studio/info")
+        .await;
+    let public = anyone.data("/api/organizations/public/video-studio").await;
+    for (shown, field) in [
+        (&settings["branding"], "introVideoUrl"),
+        (&settings["branding"], "introVideoMediaItemId"),
+        (&info, "introVideoUrl"),
+        (&public, "introVideoUrl"),
+    ] {
+        assert!(
+            shown.get(field).is_some_and(Value::is_null),
+            "{field}: {shown}"
+        );
+    }
+
+    assert_eq!(
+        member.data(&format!("{intro}/status")).await,
+        json!({"status": "none", "introVideoUrl": null, "progress": null, "error": null})
+    );
+    Web::of(&app, &outsider_cookie)
+        .get(&format!("{intro}/status"))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+
+    let some_id = json!({"mediaItemId": "00000000-0000-4000-8000-000000000000"});
+    let bad = owner.post(&intro, json!({"mediaItemId": "nope"})).await;
+    bad.assert_status(StatusCode::BAD_REQUEST);
+    assert!(bad.text().contains("mediaItemId"), "{}", bad.text());
+    owner
+        .post(&intro, json!({}))
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    member
+        .post(&intro, some_id.clone())
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let missing = owner.post(&intro, some_id).await;
+    missing.assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(missing.json()["error"]["message"], "Media item not found");
+
+    member
+        .delete(&intro)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let removed = owner.delete(&intro).await;
+    removed.assert_status(StatusCode::OK);
+    let branding = removed.json()["data"].clone();
+    assert!(branding["introVideoUrl"].is_null(), "{branding}");
+    assert!(branding["introVideoMediaItemId"].is_null(), "{branding}");
+    assert_eq!(branding["primaryColorHex"], "#3B82F6");
+}
