@@ -318,6 +318,10 @@ impl<'a> Web<'a> {
         self.call("POST", path, Some(body)).await
     }
 
+    async fn patch(&self, path: &str, body: Value) -> TestResponse {
+        self.call("PATCH", path, Some(body)).await
+    }
+
     async fn delete(&self, path: &str) -> TestResponse {
         self.call("DELETE", path, None).await
     }
@@ -766,4 +770,40 @@ async fn the_intro_video_fields_and_routes_answer_before_the_media_library_exist
     assert!(branding["introVideoUrl"].is_null(), "{branding}");
     assert!(branding["introVideoMediaItemId"].is_null(), "{branding}");
     assert_eq!(branding["primaryColorHex"], "#3B82F6");
+}
+
+#[tokio::test]
+async fn a_null_description_clears_it_everywhere() {
+    let app = app().await;
+    let owner_cookie = app.sign_up("owner@example.com", "creator").await;
+    let org = create(&app, &owner_cookie, "described-studio").await;
+    let (owner, anyone) = (Web::of(&app, &owner_cookie), Web::anonymous(&app));
+    let path = format!("/api/organizations/{org}");
+    let info = "/api/organizations/public/described-studio/info";
+    let described = owner
+        .patch(
+            &path,
+            json!({"name": "Night Studio", "description": "A subheading."}),
+        )
+        .await;
+    assert_eq!(described.json()["data"]["description"], "A subheading.");
+    // Read once, so the public view is cached with the description.
+    assert_eq!(anyone.data(info).await["description"], "A subheading.");
+
+    let cleared = owner
+        .patch(&path, json!({"name": "Night Studio", "description": null}))
+        .await;
+    cleared.assert_status(StatusCode::OK);
+    assert!(
+        cleared.json()["data"]["description"].is_null(),
+        "{}",
+        cleared.text()
+    );
+    assert!(owner.data(&path).await["description"].is_null());
+    assert!(anyone.data(info).await["description"].is_null());
+
+    // Left out, it is kept.
+    owner.patch(&path, json!({"description": "Back."})).await;
+    let renamed = owner.patch(&path, json!({"name": "Renamed"})).await;
+    assert_eq!(renamed.json()["data"]["description"], "Back.");
 }
