@@ -14,6 +14,7 @@
 use std::time::Duration;
 
 pub mod accounts;
+pub mod front_end;
 pub mod organisations;
 
 /// One service under test.
