@@ -63,7 +63,7 @@ pub struct SocialLinks {
 /// current shape. Links written in an older shape read as none rather than
 /// failing the read (and with it every request of their owner). Serialised
 /// exactly as the `Option<SocialLinks>` it holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct StoredLinks(pub Option<SocialLinks>);
 
@@ -90,7 +90,6 @@ pub struct User {
     pub bio: Option<String>,
     #[row(json)]
     #[serde(default)]
-    #[schema(value_type = Option<SocialLinks>)]
     pub social_links: StoredLinks,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -131,13 +130,22 @@ pub async fn find_live_by_email(
         .transpose()
 }
 
-/// What others are shown of a user: their name and picture.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// What others are shown of a user: their name, picture and public
+/// profile (username, biography, links), and their address, which only the
+/// callers entitled to it pass on (an organisation's managers); a public
+/// page must not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserCard {
+    pub id: String,
     pub name: String,
     pub image: Option<String>,
     pub email: String,
+    pub username: Option<String>,
+    pub bio: Option<String>,
+    #[row(json)]
+    #[serde(default)]
+    pub social_links: StoredLinks,
 }
 
 /// The cards of these users (deleted users show as anonymised), by id.
@@ -150,20 +158,17 @@ pub async fn cards(
     }
     let rows = database
         .query(
-            "SELECT u.id, u.name, u.image, u.email FROM users u WHERE u.id = ANY(string_to_array($1, ','))",
+            &format!(
+                "SELECT {} FROM users u WHERE u.id = ANY(string_to_array($1, ','))",
+                columns::<UserCard>("u")
+            ),
             &[ids.join(",").into()],
         )
         .await?;
     rows.iter()
         .map(|row| {
-            Ok((
-                row.get("id")?,
-                UserCard {
-                    name: row.get("name")?,
-                    image: row.get("image")?,
-                    email: row.get("email")?,
-                },
-            ))
+            let card: UserCard = row.decode()?;
+            Ok((card.id.clone(), card))
         })
         .collect()
 }

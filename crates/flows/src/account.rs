@@ -8,8 +8,8 @@ use serde_json::json;
 /// Deletes the user's account: refused (422) while they own a live
 /// organisation; otherwise, in one transaction, the user is anonymised and
 /// soft-deleted, their credentials, tokens, preferences and sessions are
-/// removed and their memberships ended. Their stored avatar goes after the
-/// commit.
+/// removed, their memberships ended and their follows removed. Their
+/// stored avatar goes after the commit.
 pub async fn delete(ctx: &Context, user_id: &str) -> Result<(), ApiError> {
     let mut transaction = ctx.database().begin().await?;
     profile::lock_live_in(transaction.as_mut(), user_id).await?;
@@ -21,6 +21,7 @@ pub async fn delete(ctx: &Context, user_id: &str) -> Result<(), ApiError> {
     }
     profile::delete_in(transaction.as_mut(), user_id, ctx.clock().now()).await?;
     codex_orgs::members::end_all_in(transaction.as_mut(), user_id).await?;
+    codex_orgs::followers::forget_user_in(transaction.as_mut(), user_id).await?;
     transaction.commit().await?;
     avatar::remove_files(ctx, user_id).await;
     tracing::info!(user_id, "account deleted");

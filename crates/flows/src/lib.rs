@@ -3,11 +3,15 @@
 //!
 //! - [`account`]: deleting an account (the user and their credentials and
 //!   sessions, their memberships, their avatar);
-//! - [`team`]: an organisation's members with who they are, and inviting
-//!   an address that may or may not have an account.
+//! - [`team`]: an organisation's members with who they are (their
+//!   addresses for managers only), and inviting an address that may or may
+//!   not have an account;
+//! - [`storefront`]: an organisation's public creators with their public
+//!   profiles (never an address), and its public figures.
 //!
 //! Neither `codex-accounts` nor `codex-orgs` depends on the other; this
 //! crate depends on both.
 
 pub mod account;
+pub mod storefront;
 pub mod team;

@@ -107,7 +107,7 @@ pub async fn list(
 }
 
 /// The caller's membership as the studio asks for it: every field null
-/// when they have none.
+/// when they have none in force (never a member, or removed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MyMembership {
@@ -116,7 +116,9 @@ pub struct MyMembership {
     pub joined_at: Option<DateTime<Utc>>,
 }
 
-/// The caller's membership of a live organisation (404 when it is not).
+/// The caller's membership in force of a live organisation (404 when it
+/// is not live). A removed member gets `role: null`: the studio lets in
+/// anyone with a role, so an ended membership must not show one.
 pub async fn my_membership(
     ctx: &Context,
     organization_id: Uuid,

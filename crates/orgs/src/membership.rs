@@ -131,7 +131,10 @@ impl Membership {
     }
 }
 
-/// The user's membership of a live organisation, if they have one.
+/// The user's membership in force (status `active`) of a live
+/// organisation, if they have one. A removed member (`inactive`) has none:
+/// every reader (the policies, the studio's `my-membership`) sees the same
+/// answer, so no caller can honour a membership that has ended.
 pub async fn lookup(
     ctx: &Context,
     organization_id: Uuid,
@@ -143,7 +146,7 @@ pub async fn lookup(
             &format!(
                 "SELECT {} FROM organization_memberships m \
                  JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL \
-                 WHERE m.organization_id = $1 AND m.user_id = $2",
+                 WHERE m.organization_id = $1 AND m.user_id = $2 AND m.status = 'active'",
                 columns::<Membership>("m")
             ),
             &[organization_id.into(), user_id.into()],

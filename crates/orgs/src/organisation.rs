@@ -387,6 +387,7 @@ pub struct PublicInfo {
     pub brand_density: f64,
     pub hero_layout: String,
     pub brand_fine_tune: BrandFineTune,
+    pub intro_video_url: Option<String>,
     pub enable_subscriptions: bool,
 }
 
@@ -453,6 +454,7 @@ pub async fn public_view(ctx: &Context, raw_slug: &str) -> Result<PublicView, Ap
             dark_mode_overrides: branding.dark_mode_overrides.clone(),
             dark_token_overrides: branding.dark_token_overrides.clone(),
         },
+        intro_video_url: branding.intro_video_url.clone(),
         enable_subscriptions: features.enable_subscriptions,
     };
     let view = PublicView { branding, info };

@@ -65,6 +65,10 @@ pub struct Branding {
     pub dark_token_overrides: Option<String>,
     /// JSON array text: the pricing page's questions and answers.
     pub pricing_faq: Option<String>,
+    /// The media item the intro video was made from (see `intro_video`).
+    pub intro_video_media_item_id: Option<Uuid>,
+    /// Where the intro video plays; none until one is linked and ready.
+    pub intro_video_url: Option<String>,
 }
 
 /// Changes to branding (the body of `PUT …/settings/branding`). A field
@@ -338,7 +342,8 @@ async fn set_logo(
     Ok(row.decode()?)
 }
 
-async fn forget_public_of(ctx: &Context, organization_id: Uuid) {
+/// Drops the cached public views of the organisation, found by id.
+pub(crate) async fn forget_public_of(ctx: &Context, organization_id: Uuid) {
     match organisation::get(ctx, organization_id).await {
         Ok(found) => organisation::forget_public(ctx, &found.slug).await,
         Err(error) => tracing::warn!(%error, "could not find the slug whose public view to drop"),

@@ -241,6 +241,16 @@ impl FromRequestParts<AppState> for OrgOwner {
     }
 }
 
+impl OrgMember {
+    /// Whether the caller also manages the organisation: an active owner or
+    /// admin, or the platform owner (what a manager may see, such as the
+    /// team's addresses).
+    pub fn is_manager(&self) -> bool {
+        self.viewer.user.role == Role::PlatformOwner
+            || self.membership.as_ref().is_some_and(Membership::is_manager)
+    }
+}
+
 impl OrgManager {
     /// Whether the caller acts as an owner: an active owner, or the
     /// platform owner.

@@ -8,6 +8,7 @@
 //! `codex-http-kit`; the rules from `codex-orgs`; who may call what from the
 //! extractors of `codex-policy` each handler takes.
 
+mod followers;
 mod members;
 mod organisations;
 mod settings;
@@ -55,6 +56,14 @@ fn routes_undescribed() -> Router<AppState> {
             get(organisations::public_info),
         )
         .route(
+            "/api/organizations/public/{slug}/creators",
+            get(organisations::public_creators),
+        )
+        .route(
+            "/api/organizations/public/{slug}/stats",
+            get(organisations::public_stats),
+        )
+        .route(
             "/api/organizations/invitations/accept",
             post(members::accept),
         )
@@ -73,6 +82,12 @@ fn routes_undescribed() -> Router<AppState> {
             "/api/organizations/{id}/members/my-membership",
             get(members::mine),
         )
+        // The front end's name for inviting: the same handler as
+        // `POST …/invitations` (an invitation, its mail, the accept step).
+        .route(
+            "/api/organizations/{id}/members/invite",
+            post(members::invite),
+        )
         .route(
             "/api/organizations/{id}/members/{userId}",
             patch(members::change_role).delete(members::remove),
@@ -85,6 +100,15 @@ fn routes_undescribed() -> Router<AppState> {
             "/api/organizations/{id}/invitations/{invitationId}",
             delete(members::revoke),
         )
+        .route(
+            "/api/organizations/{id}/followers",
+            post(followers::follow).delete(followers::unfollow),
+        )
+        .route("/api/organizations/{id}/followers/me", get(followers::me))
+        .route(
+            "/api/organizations/{id}/followers/count",
+            get(followers::count),
+        )
         .route("/api/organizations/{id}/settings", get(settings::all))
         .route(
             "/api/organizations/{id}/settings/branding",
@@ -95,6 +119,14 @@ fn routes_undescribed() -> Router<AppState> {
             post(settings::upload_logo)
                 .delete(settings::remove_logo)
                 .layer(DefaultBodyLimit::max(settings::MAX_BODY)),
+        )
+        .route(
+            "/api/organizations/{id}/settings/branding/intro-video",
+            post(settings::link_intro_video).delete(settings::remove_intro_video),
+        )
+        .route(
+            "/api/organizations/{id}/settings/branding/intro-video/status",
+            get(settings::intro_video_status),
         )
         .route(
             "/api/organizations/{id}/settings/contact",

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use codex_errors::ApiError;
-use codex_flows::team::{self, TeamMember};
+use codex_flows::team::{self, Audience, TeamMember};
 use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Path, Query};
 use codex_http_kit::respond::{Created, Data, List, no_content};
@@ -38,8 +38,20 @@ pub async fn list(
         .as_deref()
         .map(|status| members::parse_status("status", status))
         .transpose()?;
-    let (items, total) =
-        team::members(state.ctx(), member.organization_id, page, role, status).await?;
+    let audience = if member.is_manager() {
+        Audience::Manager
+    } else {
+        Audience::Member
+    };
+    let (items, total) = team::members(
+        state.ctx(),
+        member.organization_id,
+        page,
+        role,
+        status,
+        audience,
+    )
+    .await?;
     Ok(List::new(items, page, total))
 }
 
@@ -101,6 +113,8 @@ pub struct InviteBody {
     role: String,
 }
 
+/// Invites an address: served at `POST …/invitations` and, under the
+/// front end's name for it, `POST …/members/invite`.
 pub async fn invite(
     State(state): State<AppState>,
     manager: OrgManager,

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use codex_errors::ApiError;
+use codex_flows::storefront::{self, Creator, PublicStats};
 use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Path, Query};
 use codex_http_kit::respond::{Created, Data, List, no_content};
@@ -140,4 +141,23 @@ pub async fn public_info(
     Ok(Data(
         organisation::public_view(state.ctx(), &slug).await?.info,
     ))
+}
+
+/// Public: a page of the storefront's creators (`?page=&limit=`).
+pub async fn public_creators(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<List<Creator>, ApiError> {
+    let page = query.check()?;
+    let (items, total) = storefront::creators(state.ctx(), &slug, page).await?;
+    Ok(List::new(items, page, total))
+}
+
+/// Public: the storefront's figures.
+pub async fn public_stats(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Data<PublicStats>, ApiError> {
+    Ok(Data(storefront::stats(state.ctx(), &slug).await?))
 }

@@ -7,12 +7,15 @@ use codex_http_kit::AppState;
 use codex_http_kit::extract::Json;
 use codex_http_kit::respond::Data;
 use codex_http_kit::upload::read_file;
+use codex_orgs::intro_video::{self, IntroVideoStatus};
 use codex_orgs::settings::{
     self as rules, AllSettings, Branding, BrandingChanges, Contact, ContactChanges, FeatureChanges,
     Features, MAX_LOGO,
 };
 use codex_platform::{PlatformChanges, PlatformSettings};
-use codex_policy::{OrgManager, PlatformOwner};
+use codex_policy::{OrgManager, OrgMember, PlatformOwner};
+use serde::Deserialize;
+use uuid::Uuid;
 
 /// The largest request body: the logo plus the multipart framing.
 pub const MAX_BODY: usize = MAX_LOGO + 64 * 1024;
@@ -100,6 +103,46 @@ pub async fn remove_logo(
 ) -> Result<Data<Branding>, ApiError> {
     Ok(Data(
         rules::remove_logo(state.ctx(), manager.organization_id).await?,
+    ))
+}
+
+/// Where the intro video stands; any member may ask (the brand editor
+/// polls it).
+pub async fn intro_video_status(
+    State(state): State<AppState>,
+    member: OrgMember,
+) -> Result<Data<IntroVideoStatus>, ApiError> {
+    Ok(Data(
+        intro_video::status(state.ctx(), member.organization_id).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct IntroVideoBody {
+    media_item_id: String,
+}
+
+/// Links a media item as the intro video (see `codex_orgs::intro_video`:
+/// until the media library exists, every id is a 404).
+pub async fn link_intro_video(
+    State(state): State<AppState>,
+    manager: OrgManager,
+    Json(body): Json<IntroVideoBody>,
+) -> Result<Data<Branding>, ApiError> {
+    let media_item_id = Uuid::parse_str(body.media_item_id.trim())
+        .map_err(|_| ApiError::invalid_fields([("mediaItemId", "Invalid ID format")]))?;
+    Ok(Data(
+        intro_video::link(state.ctx(), manager.organization_id, media_item_id).await?,
+    ))
+}
+
+pub async fn remove_intro_video(
+    State(state): State<AppState>,
+    manager: OrgManager,
+) -> Result<Data<Branding>, ApiError> {
+    Ok(Data(
+        intro_video::remove(state.ctx(), manager.organization_id).await?,
     ))
 }
 

@@ -1,0 +1,128 @@
+//! An organisation's storefront, by slug and for anyone: its creators with
+//! who they are (memberships from `codex-orgs`, public profiles from
+//! `codex-accounts`; never an address) and its figures.
+//!
+//! Content does not exist yet (the content service is not built), so every
+//! content figure is a real zero: `contentCount` 0, `recentContent` and
+//! `categories` empty, no duration and no views. They are filled here, from
+//! the content crate, when it lands.
+
+use chrono::{DateTime, Utc};
+use codex_accounts::user::{self, StoredLinks};
+use codex_context::Context;
+use codex_errors::ApiError;
+use codex_orgs::membership::MemberRole;
+use codex_orgs::organisation;
+use codex_orgs::storefront::{self, OrganisationLink};
+use codex_validation::Page;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A piece of content on a creator's card. None exists yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentCard {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub thumbnail_url: Option<String>,
+    pub content_type: String,
+}
+
+/// A creator as the storefront shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Creator {
+    pub id: String,
+    pub name: String,
+    pub username: Option<String>,
+    pub avatar_url: Option<String>,
+    pub bio: Option<String>,
+    pub social_links: StoredLinks,
+    pub role: MemberRole,
+    pub joined_at: DateTime<Utc>,
+    pub content_count: u64,
+    pub recent_content: Vec<ContentCard>,
+    /// The other organisations they make things for.
+    pub organizations: Vec<OrganisationLink>,
+}
+
+/// A page of the live organisation `slug`'s creators, earliest to join
+/// first (404 for an unknown or deleted organisation).
+pub async fn creators(
+    ctx: &Context,
+    slug: &str,
+    page: Page,
+) -> Result<(Vec<Creator>, u64), ApiError> {
+    let organisation = organisation::by_slug(ctx, slug).await?;
+    let (members, total) = storefront::creators(ctx, organisation.id, page).await?;
+    let ids: Vec<String> = members.iter().map(|m| m.user_id.clone()).collect();
+    let cards = user::cards(ctx.database(), &ids).await?;
+    let mut elsewhere = storefront::other_organisations(ctx, &ids, organisation.id).await?;
+    let items = members
+        .into_iter()
+        .filter_map(|member| {
+            let card = cards.get(&member.user_id)?;
+            Some(Creator {
+                name: card.name.clone(),
+                username: card.username.clone(),
+                avatar_url: card.image.clone(),
+                bio: card.bio.clone(),
+                social_links: card.social_links.clone(),
+                role: member.role,
+                joined_at: member.joined_at,
+                content_count: 0,
+                recent_content: Vec::new(),
+                organizations: elsewhere.remove(&member.user_id).unwrap_or_default(),
+                id: member.user_id,
+            })
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// How much content there is, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ContentCounts {
+    pub total: u64,
+    pub video: u64,
+    pub audio: u64,
+    pub written: u64,
+}
+
+/// A category and how much content is in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CategoryCount {
+    pub name: String,
+    pub count: u64,
+}
+
+/// The storefront's figures (`GET /public/{slug}/stats`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicStats {
+    pub content: ContentCounts,
+    pub total_duration_seconds: u64,
+    pub creators: u64,
+    pub total_views: u64,
+    pub categories: Vec<CategoryCount>,
+}
+
+/// The figures of the live organisation `slug` (404 otherwise): a real
+/// count of its creators, and content figures that are zero until content
+/// exists.
+pub async fn stats(ctx: &Context, slug: &str) -> Result<PublicStats, ApiError> {
+    let organisation = organisation::by_slug(ctx, slug).await?;
+    Ok(PublicStats {
+        content: ContentCounts {
+            total: 0,
+            video: 0,
+            audio: 0,
+            written: 0,
+        },
+        total_duration_seconds: 0,
+        creators: storefront::creator_count(ctx, organisation.id).await?,
+        total_views: 0,
+        categories: Vec::new(),
+    })
+}
