@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, set-up included, from a fresh clone on a fresh machine:
 # formatting, clippy for native and wasm32, the native unit and integration
-# tests, the eight workers built to wasm with their sizes, and the black-box
+# tests (the committed OpenAPI document among them), the TypeScript client
+# generated from it and type-checked, the eight workers built to wasm with their sizes, and the black-box
 # suite against the native host and against the workers under wrangler dev.
 # Idempotent: tools are cached outside the repo (~/.cache/codex-tools).
 set -euo pipefail
@@ -25,6 +26,9 @@ env_file=$("$ROOT/scripts/wasm-toolchain.sh")
 
 log "tests (native: unit and integration, against PostgreSQL, Redis and an S3 endpoint)"
 cargo test --workspace --exclude codex-e2e
+
+log "TypeScript client (types from openapi/codex.json, type-checked)"
+bash "$ROOT/scripts/typescript-client.sh"
 
 log "clippy (wasm32)"
 # Every crate that runs on Workers: all but the native host and the test support.

@@ -34,3 +34,42 @@ type Preferences = Ok<"/api/user/notification-preferences", "get">["data"];
 expectType<Exactly<Preferences["emailMarketing"], boolean>>();
 expectType<Exactly<Preferences["emailTransactional"], boolean>>();
 expectType<Exactly<Preferences["emailDigest"], boolean>>();
+
+// auth: get-session drives the whole UI; null when signed out.
+type Session = Ok<"/api/auth/get-session", "get">;
+expectType<Exactly<null extends Session ? true : false, true>>();
+type SessionUser = NonNullable<Session>["user"];
+expectType<Exactly<SessionUser["id"], string>>();
+expectType<Exactly<SessionUser["email"], string>>();
+
+// org: the studio switcher maps over a plain array.
+type MyOrganisations = Ok<"/api/organizations/my-organizations", "get">["data"];
+expectType<Exactly<MyOrganisations extends unknown[] ? true : false, true>>();
+expectType<Exactly<MyOrganisations[number]["slug"], string>>();
+
+// org: the studio guard reads only `role`, null for a removed member.
+type MyMembership = Ok<"/api/organizations/{id}/members/my-membership", "get">["data"];
+expectType<Exactly<null extends MyMembership["role"] ? true : false, true>>();
+
+// org: the team table reads these of each member.
+type TeamMember = Ok<"/api/organizations/{id}/members", "get">["items"][number];
+expectType<Exactly<TeamMember["userId"], string>>();
+expectType<Exactly<TeamMember["email"], string | null | undefined>>();
+expectType<Exactly<TeamMember["avatarUrl"], string | null | undefined>>();
+
+// org: every organisation page reads the public info, intro video included.
+type PublicInfo = Ok<"/api/organizations/public/{slug}/info", "get">["data"];
+expectType<Exactly<PublicInfo["introVideoUrl"], string | null | undefined>>();
+expectType<Exactly<PublicInfo["brandColors"]["primary"], string>>();
+
+// org: the storefront's creators and figures.
+type StorefrontCreator = Ok<"/api/organizations/public/{slug}/creators", "get">["items"][number];
+expectType<Exactly<StorefrontCreator["contentCount"], number>>();
+type StorefrontStats = Ok<"/api/organizations/public/{slug}/stats", "get">["data"];
+expectType<Exactly<StorefrontStats["creators"], number>>();
+
+// org: followers.
+type Following = Ok<"/api/organizations/{id}/followers/me", "get">["data"];
+expectType<Exactly<Following["following"], boolean>>();
+type FollowerCount = Ok<"/api/organizations/{id}/followers/count", "get">["data"];
+expectType<Exactly<FollowerCount["count"], number>>();

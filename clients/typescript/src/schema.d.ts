@@ -157,6 +157,460 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_list"];
+        put?: never;
+        /** Creators, admins and the platform owner create organisations and own them. */
+        post: operations["org_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/check-slug/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_check_slug"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["org_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/invitations/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["org_decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/my-organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/public/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_public_branding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/public/{slug}/creators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public: a page of the storefront's creators (`?page=&limit=`). */
+        get: operations["org_public_creators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/public/{slug}/info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_public_info"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/public/{slug}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public: the storefront's figures. */
+        get: operations["org_public_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/slug/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_by_slug"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_get"];
+        put?: never;
+        post?: never;
+        /** Only an owner (or the platform owner) deletes an organisation. */
+        delete: operations["org_delete"];
+        options?: never;
+        head?: never;
+        /** A field left out is kept, `null` clears it (see [`OrganisationFields`]). */
+        patch: operations["org_update"];
+        trace?: never;
+    };
+    "/api/organizations/{id}/followers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 201 `{"data": null}`, however often it is asked. */
+        post: operations["org_follow"];
+        /** 200 `{"data": null}`, whether or not the caller followed. */
+        delete: operations["org_unfollow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/followers/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public: anyone may read how many follow an organisation. */
+        get: operations["org_count"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/followers/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_pending"];
+        put?: never;
+        /**
+         * Invites an address: served at `POST …/invitations` and, under the
+         *     front end's name for it, `POST …/members/invite` ([`invite_member`]).
+         */
+        post: operations["org_invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["org_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_list_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/members/invite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST …/members/invite`: the front end's name for [`invite`]. */
+        post: operations["org_invite_member"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/members/my-membership": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_my_membership"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["org_remove"];
+        options?: never;
+        head?: never;
+        patch: operations["org_change_role"];
+        trace?: never;
+    };
+    "/api/organizations/{id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_all"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/settings/branding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_branding"];
+        put: operations["org_update_branding"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/settings/branding/intro-video": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Links a media item as the intro video (see `codex_orgs::intro_video`:
+         *     until the media library exists, every id is a 404).
+         */
+        post: operations["org_link_intro_video"];
+        delete: operations["org_remove_intro_video"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/settings/branding/intro-video/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the intro video stands; any member may ask (the brand editor
+         *     polls it).
+         */
+        get: operations["org_intro_video_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/settings/branding/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A logo upload (multipart field `logo`); see `codex_orgs::settings::replace_logo`. */
+        post: operations["org_upload_logo"];
+        delete: operations["org_remove_logo"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/settings/contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_contact"];
+        put: operations["org_update_contact"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/settings/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["org_features"];
+        put: operations["org_update_features"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/organizations/{orgId}/membership/{userId}": {
         parameters: {
             query?: never;
@@ -166,6 +620,23 @@ export interface paths {
         };
         get: operations["identity_lookup"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/platform/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public: anyone may read the platform settings. */
+        get: operations["org_platform"];
+        put: operations["org_update_platform"];
         post?: never;
         delete?: never;
         options?: never;
@@ -341,6 +812,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Every setting of an organisation at once. */
+        AllSettings: {
+            branding: components["schemas"]["Branding"];
+            contact: components["schemas"]["Contact"];
+            features: components["schemas"]["Features"];
+        };
         /**
          * @description The auth service's errors: the envelope, plus BetterAuth's flat `code`
          *     and `message`, which the front end's sign-up, sign-in and reset pages
@@ -359,6 +836,86 @@ export interface components {
              */
             avatar: string;
         };
+        BrandColors: {
+            accent?: string | null;
+            background?: string | null;
+            primary: string;
+            secondary?: string | null;
+        };
+        BrandFineTune: {
+            darkModeOverrides?: string | null;
+            darkTokenOverrides?: string | null;
+            tokenOverrides?: string | null;
+        };
+        BrandFonts: {
+            body?: string | null;
+            heading?: string | null;
+        };
+        Branding: {
+            accentColorHex?: string | null;
+            backgroundColorHex?: string | null;
+            /** @description JSON object text: overrides applied in dark mode. */
+            darkModeOverrides?: string | null;
+            /** @description JSON object text: design-token overrides for the dark theme. */
+            darkTokenOverrides?: string | null;
+            /**
+             * Format: double
+             * @description Stored as text.
+             */
+            densityValue: number;
+            fontBody?: string | null;
+            fontHeading?: string | null;
+            heroLayout: string;
+            /**
+             * Format: uuid
+             * @description The media item the intro video was made from (see `intro_video`).
+             */
+            introVideoMediaItemId?: string | null;
+            /** @description Where the intro video plays; none until one is linked and ready. */
+            introVideoUrl?: string | null;
+            logoUrl?: string | null;
+            /** @description JSON array text: the pricing page's questions and answers. */
+            pricingFaq?: string | null;
+            primaryColorHex: string;
+            /**
+             * Format: double
+             * @description Stored as text.
+             */
+            radiusValue: number;
+            secondaryColorHex?: string | null;
+            /** @description JSON object text: design-token overrides for the light theme. */
+            tokenOverrides?: string | null;
+        };
+        /**
+         * @description Changes to branding (the body of `PUT …/settings/branding`). A field
+         *     left out is left as it is. `null` clears an optional field (the colours
+         *     other than the primary, the fonts, the overrides and the FAQ), and so
+         *     does an empty (or blank) one; `null` for the others is refused with a
+         *     400 naming the field.
+         */
+        BrandingChanges: {
+            accentColorHex?: string | null;
+            backgroundColorHex?: string | null;
+            darkModeOverrides?: string | null;
+            darkTokenOverrides?: string | null;
+            /** Format: double */
+            densityValue?: number | null;
+            fontBody?: string | null;
+            fontHeading?: string | null;
+            heroLayout?: string | null;
+            pricingFaq?: string | null;
+            primaryColorHex?: string | null;
+            /** Format: double */
+            radiusValue?: number | null;
+            secondaryColorHex?: string | null;
+            tokenOverrides?: string | null;
+        };
+        /** @description A category and how much content is in it. */
+        CategoryCount: {
+            /** Format: int64 */
+            count: number;
+            name: string;
+        };
         ChangePasswordBody: {
             currentPassword: string;
             newPassword: string;
@@ -366,6 +923,212 @@ export interface components {
         Checks: {
             database: components["schemas"]["Status"];
             kv: components["schemas"]["Status"];
+        };
+        Contact: {
+            contactUrl?: string | null;
+            instagramUrl?: string | null;
+            platformName: string;
+            supportEmail: string;
+            tiktokUrl?: string | null;
+            timezone: string;
+            twitterUrl?: string | null;
+            youtubeUrl?: string | null;
+        };
+        /**
+         * @description Changes to contact settings (the body of `PUT …/settings/contact`). A
+         *     field left out is left as it is. `null` clears a URL, and so does an
+         *     empty (or blank) one; `null` for the others is refused with a 400 naming
+         *     the field.
+         */
+        ContactChanges: {
+            contactUrl?: string | null;
+            instagramUrl?: string | null;
+            platformName?: string | null;
+            supportEmail?: string | null;
+            tiktokUrl?: string | null;
+            timezone?: string | null;
+            twitterUrl?: string | null;
+            youtubeUrl?: string | null;
+        };
+        /** @description A piece of content on a creator's card. None exists yet. */
+        ContentCard: {
+            contentType: string;
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            thumbnailUrl?: string | null;
+            title: string;
+        };
+        /** @description How much content there is, by kind. */
+        ContentCounts: {
+            /** Format: int64 */
+            audio: number;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            video: number;
+            /** Format: int64 */
+            written: number;
+        };
+        /** @description A creator as the storefront shows them. */
+        Creator: {
+            avatarUrl?: string | null;
+            bio?: string | null;
+            /** Format: int64 */
+            contentCount: number;
+            id: string;
+            /** Format: date-time */
+            joinedAt: string;
+            name: string;
+            /** @description The other organisations they make things for. */
+            organizations: components["schemas"]["OrganisationLink"][];
+            recentContent: components["schemas"]["ContentCard"][];
+            role: components["schemas"]["MemberRole"];
+            socialLinks: components["schemas"]["StoredLinks"];
+            username?: string | null;
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_AllSettings: {
+            /** @description Every setting of an organisation at once. */
+            data: {
+                branding: components["schemas"]["Branding"];
+                contact: components["schemas"]["Contact"];
+                features: components["schemas"]["Features"];
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Branding: {
+            data: {
+                accentColorHex?: string | null;
+                backgroundColorHex?: string | null;
+                /** @description JSON object text: overrides applied in dark mode. */
+                darkModeOverrides?: string | null;
+                /** @description JSON object text: design-token overrides for the dark theme. */
+                darkTokenOverrides?: string | null;
+                /**
+                 * Format: double
+                 * @description Stored as text.
+                 */
+                densityValue: number;
+                fontBody?: string | null;
+                fontHeading?: string | null;
+                heroLayout: string;
+                /**
+                 * Format: uuid
+                 * @description The media item the intro video was made from (see `intro_video`).
+                 */
+                introVideoMediaItemId?: string | null;
+                /** @description Where the intro video plays; none until one is linked and ready. */
+                introVideoUrl?: string | null;
+                logoUrl?: string | null;
+                /** @description JSON array text: the pricing page's questions and answers. */
+                pricingFaq?: string | null;
+                primaryColorHex: string;
+                /**
+                 * Format: double
+                 * @description Stored as text.
+                 */
+                radiusValue: number;
+                secondaryColorHex?: string | null;
+                /** @description JSON object text: design-token overrides for the light theme. */
+                tokenOverrides?: string | null;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Contact: {
+            data: {
+                contactUrl?: string | null;
+                instagramUrl?: string | null;
+                platformName: string;
+                supportEmail: string;
+                tiktokUrl?: string | null;
+                timezone: string;
+                twitterUrl?: string | null;
+                youtubeUrl?: string | null;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Features: {
+            data: {
+                enablePurchases: boolean;
+                enableSignups: boolean;
+                enableSubscriptions: boolean;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_FollowerCount: {
+            /** @description How many people follow the organisation (`GET …/followers/count`). */
+            data: {
+                /** Format: int64 */
+                count: number;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_FollowingStatus: {
+            /** @description Whether the caller follows the organisation (`GET …/followers/me`). */
+            data: {
+                following: boolean;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_IntroVideoStatus: {
+            /**
+             * @description `GET …/settings/branding/intro-video/status`: polled by the brand
+             *     editor while a video is prepared.
+             */
+            data: {
+                /** @description Why preparing the video failed; none otherwise. */
+                error?: string | null;
+                introVideoUrl?: string | null;
+                /**
+                 * Format: int32
+                 * @description Percent done while the video is prepared; none otherwise.
+                 */
+                progress?: number | null;
+                status: components["schemas"]["IntroVideoState"];
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Invitation: {
+            data: {
+                /** Format: date-time */
+                createdAt: string;
+                email: string;
+                /** Format: date-time */
+                expiresAt: string;
+                /** Format: uuid */
+                id: string;
+                role: components["schemas"]["MemberRole"];
+                status: components["schemas"]["InvitationStatus"];
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Membership: {
+            /**
+             * @description A user's membership of an organisation, read from
+             *     `organization_memberships m`.
+             */
+            data: {
+                /** Format: date-time */
+                joinedAt: string;
+                /** Format: uuid */
+                organizationId: string;
+                role: components["schemas"]["MemberRole"];
+                status: components["schemas"]["MemberStatus"];
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_MyMembership: {
+            /**
+             * @description The caller's membership as the studio asks for it: every field null
+             *     when they have none in force (never a member, or removed).
+             */
+            data: {
+                /** Format: date-time */
+                joinedAt?: string | null;
+                role?: components["schemas"]["MemberRole"] | null;
+                status?: components["schemas"]["MemberStatus"] | null;
+            };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_NotificationPreferences: {
@@ -398,6 +1161,78 @@ export interface components {
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Organisation: {
+            data: {
+                /** Format: date-time */
+                createdAt: string;
+                description?: string | null;
+                /** Format: uuid */
+                id: string;
+                logoUrl?: string | null;
+                name: string;
+                slug: string;
+                /** Format: date-time */
+                updatedAt: string;
+                websiteUrl?: string | null;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_PlatformSettings: {
+            /** @description The platform's own settings. */
+            data: {
+                enablePurchases: boolean;
+                enableSignups: boolean;
+                logoUrl?: string | null;
+                platformName: string;
+                primaryColorHex: string;
+                supportEmail: string;
+                /** Format: date-time */
+                updatedAt: string;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_PublicInfo: {
+            /** @description The storefront's view of an organisation (`GET /public/{slug}/info`). */
+            data: {
+                brandColors: components["schemas"]["BrandColors"];
+                /** Format: double */
+                brandDensity: number;
+                brandFineTune: components["schemas"]["BrandFineTune"];
+                brandFonts: components["schemas"]["BrandFonts"];
+                /** Format: double */
+                brandRadius: number;
+                description?: string | null;
+                enableSubscriptions: boolean;
+                heroLayout: string;
+                /** Format: uuid */
+                id: string;
+                introVideoUrl?: string | null;
+                logoUrl?: string | null;
+                name: string;
+                slug: string;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_PublicStats: {
+            /** @description The storefront's figures (`GET /public/{slug}/stats`). */
+            data: {
+                categories: components["schemas"]["CategoryCount"][];
+                content: components["schemas"]["ContentCounts"];
+                /** Format: int64 */
+                creators: number;
+                /** Format: int64 */
+                totalDurationSeconds: number;
+                /** Format: int64 */
+                totalViews: number;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_SlugAvailability: {
+            data: {
+                available: boolean;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_Standing: {
             /**
              * @description What another of our services is told about a user's place in an
@@ -409,6 +1244,25 @@ export interface components {
                 /** Format: date-time */
                 joinedAt?: string | null;
                 role?: components["schemas"]["MemberRole"] | null;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_TeamMember: {
+            /**
+             * @description A member as the team page shows them. `email` only for a manager's
+             *     eyes (left out otherwise); `avatarUrl` is the user's picture, also sent
+             *     as `image` for older clients.
+             */
+            data: {
+                avatarUrl?: string | null;
+                email?: string | null;
+                image?: string | null;
+                /** Format: date-time */
+                joinedAt: string;
+                name: string;
+                role: components["schemas"]["MemberRole"];
+                status: components["schemas"]["MemberStatus"];
+                userId: string;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -436,11 +1290,22 @@ export interface components {
                 image?: string | null;
                 name: string;
                 role: components["schemas"]["Role"];
-                socialLinks?: components["schemas"]["SocialLinks"] | null;
+                socialLinks?: components["schemas"]["StoredLinks"];
                 /** Format: date-time */
                 updatedAt: string;
                 username?: string | null;
             };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Vec_MyOrganisation: {
+            data: {
+                /** Format: uuid */
+                id: string;
+                logoUrl?: string | null;
+                name: string;
+                role: components["schemas"]["MemberRole"];
+                slug: string;
+            }[];
         };
         DeleteBody: {
             confirmation: string;
@@ -461,6 +1326,29 @@ export interface components {
         ErrorEnvelope: {
             error: components["schemas"]["ErrorBody"];
         };
+        /**
+         * @description Changes to features (the body of `PUT …/settings/features`). A switch
+         *     left out is left as it is; `null` is refused.
+         */
+        FeatureChanges: {
+            enablePurchases?: boolean | null;
+            enableSignups?: boolean | null;
+            enableSubscriptions?: boolean | null;
+        };
+        Features: {
+            enablePurchases: boolean;
+            enableSignups: boolean;
+            enableSubscriptions: boolean;
+        };
+        /** @description How many people follow the organisation (`GET …/followers/count`). */
+        FollowerCount: {
+            /** Format: int64 */
+            count: number;
+        };
+        /** @description Whether the caller follows the organisation (`GET …/followers/me`). */
+        FollowingStatus: {
+            following: boolean;
+        };
         HealthReport: {
             checks: components["schemas"]["Checks"];
             service: string;
@@ -468,11 +1356,165 @@ export interface components {
             timestamp: string;
             version: string;
         };
+        IntroVideoBody: {
+            mediaItemId: string;
+        };
+        /**
+         * @description Where the intro video stands.
+         * @enum {string}
+         */
+        IntroVideoState: "none" | "ready";
+        /**
+         * @description `GET …/settings/branding/intro-video/status`: polled by the brand
+         *     editor while a video is prepared.
+         */
+        IntroVideoStatus: {
+            /** @description Why preparing the video failed; none otherwise. */
+            error?: string | null;
+            introVideoUrl?: string | null;
+            /**
+             * Format: int32
+             * @description Percent done while the video is prepared; none otherwise.
+             */
+            progress?: number | null;
+            status: components["schemas"]["IntroVideoState"];
+        };
+        Invitation: {
+            /** Format: date-time */
+            createdAt: string;
+            email: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: uuid */
+            id: string;
+            role: components["schemas"]["MemberRole"];
+            status: components["schemas"]["InvitationStatus"];
+        };
+        /**
+         * @description Where an invitation stands.
+         * @enum {string}
+         */
+        InvitationStatus: "pending" | "accepted" | "declined" | "revoked";
+        InviteBody: {
+            email: string;
+            role: string;
+        };
+        /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
+        ListEnvelope_Creator: {
+            items: {
+                avatarUrl?: string | null;
+                bio?: string | null;
+                /** Format: int64 */
+                contentCount: number;
+                id: string;
+                /** Format: date-time */
+                joinedAt: string;
+                name: string;
+                /** @description The other organisations they make things for. */
+                organizations: components["schemas"]["OrganisationLink"][];
+                recentContent: components["schemas"]["ContentCard"][];
+                role: components["schemas"]["MemberRole"];
+                socialLinks: components["schemas"]["StoredLinks"];
+                username?: string | null;
+            }[];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
+        ListEnvelope_Invitation: {
+            items: {
+                /** Format: date-time */
+                createdAt: string;
+                email: string;
+                /** Format: date-time */
+                expiresAt: string;
+                /** Format: uuid */
+                id: string;
+                role: components["schemas"]["MemberRole"];
+                status: components["schemas"]["InvitationStatus"];
+            }[];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
+        ListEnvelope_Organisation: {
+            items: {
+                /** Format: date-time */
+                createdAt: string;
+                description?: string | null;
+                /** Format: uuid */
+                id: string;
+                logoUrl?: string | null;
+                name: string;
+                slug: string;
+                /** Format: date-time */
+                updatedAt: string;
+                websiteUrl?: string | null;
+            }[];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
+        ListEnvelope_TeamMember: {
+            items: {
+                avatarUrl?: string | null;
+                email?: string | null;
+                image?: string | null;
+                /** Format: date-time */
+                joinedAt: string;
+                name: string;
+                role: components["schemas"]["MemberRole"];
+                status: components["schemas"]["MemberStatus"];
+                userId: string;
+            }[];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description The multipart body of a logo upload. */
+        LogoForm: {
+            /**
+             * Format: binary
+             * @description PNG, JPEG, WebP or SVG, at most 5 MB; SVG is sanitised.
+             */
+            logo: string;
+        };
         /**
          * @description A member's role in an organisation.
          * @enum {string}
          */
         MemberRole: "owner" | "admin" | "creator" | "subscriber" | "member";
+        /**
+         * @description Whether a membership is in force.
+         * @enum {string}
+         */
+        MemberStatus: "active" | "invited" | "inactive";
+        /**
+         * @description A user's membership of an organisation, read from
+         *     `organization_memberships m`.
+         */
+        Membership: {
+            /** Format: date-time */
+            joinedAt: string;
+            /** Format: uuid */
+            organizationId: string;
+            role: components["schemas"]["MemberRole"];
+            status: components["schemas"]["MemberStatus"];
+        };
+        /**
+         * @description The caller's membership as the studio asks for it: every field null
+         *     when they have none in force (never a member, or removed).
+         */
+        MyMembership: {
+            /** Format: date-time */
+            joinedAt?: string | null;
+            role?: components["schemas"]["MemberRole"] | null;
+            status?: components["schemas"]["MemberStatus"] | null;
+        };
+        /** @description An organisation the user is an active member of, with their role. */
+        MyOrganisation: {
+            /** Format: uuid */
+            id: string;
+            logoUrl?: string | null;
+            name: string;
+            role: components["schemas"]["MemberRole"];
+            slug: string;
+        };
         /** @description Which e-mail a user receives. Transactional mail cannot be switched off. */
         NotificationPreferences: {
             /** Format: date-time */
@@ -482,6 +1524,10 @@ export interface components {
             emailTransactional: boolean;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** @description `{"data": null}`: done, with nothing to show. */
+        NullEnvelope: {
+            data?: Record<string, never> | null;
         };
         /** @description The onboarding state as the API shows it. */
         Onboarding: {
@@ -508,6 +1554,42 @@ export interface components {
             dismissed?: boolean | null;
             welcomeSeen?: boolean | null;
         };
+        Organisation: {
+            /** Format: date-time */
+            createdAt: string;
+            description?: string | null;
+            /** Format: uuid */
+            id: string;
+            logoUrl?: string | null;
+            name: string;
+            slug: string;
+            /** Format: date-time */
+            updatedAt: string;
+            websiteUrl?: string | null;
+        };
+        /**
+         * @description What a creator may set on an organisation: the body of `POST` (create)
+         *     and `PATCH` (update). A field left out is left as it is on update, and
+         *     empty on create. `null` clears `description` and `websiteUrl`, and so
+         *     does an empty (or blank) one, which is what a form sends for an emptied
+         *     field. `name` and `slug` cannot be cleared: `null` or an empty one is
+         *     refused with a 400 naming it.
+         */
+        OrganisationFields: {
+            description?: string | null;
+            name?: string | null;
+            slug?: string | null;
+            websiteUrl?: string | null;
+        };
+        /**
+         * @description Another organisation a creator makes things for, as a storefront links
+         *     to it.
+         */
+        OrganisationLink: {
+            logoUrl?: string | null;
+            name: string;
+            slug: string;
+        };
         /** @description The `pagination` block of a list response. */
         Pagination: {
             /** Format: int32 */
@@ -518,6 +1600,31 @@ export interface components {
             total: number;
             /** Format: int64 */
             totalPages: number;
+        };
+        /**
+         * @description Changes to the platform settings (the body of `PUT
+         *     /api/platform/settings`). A field left out is left as it is. `null`
+         *     clears `logoUrl`, and so does an empty one (forms send an emptied field
+         *     as `""`); `null` for any other field is refused with a 400 naming it.
+         */
+        PlatformChanges: {
+            enablePurchases?: boolean | null;
+            enableSignups?: boolean | null;
+            logoUrl?: string | null;
+            platformName?: string | null;
+            primaryColorHex?: string | null;
+            supportEmail?: string | null;
+        };
+        /** @description The platform's own settings. */
+        PlatformSettings: {
+            enablePurchases: boolean;
+            enableSignups: boolean;
+            logoUrl?: string | null;
+            platformName: string;
+            primaryColorHex: string;
+            supportEmail: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         PreferencesBody: {
             emailDigest?: boolean | null;
@@ -537,6 +1644,36 @@ export interface components {
             socialLinks?: components["schemas"]["SocialLinks"] | null;
             username?: string | null;
         };
+        /** @description The storefront's view of an organisation (`GET /public/{slug}/info`). */
+        PublicInfo: {
+            brandColors: components["schemas"]["BrandColors"];
+            /** Format: double */
+            brandDensity: number;
+            brandFineTune: components["schemas"]["BrandFineTune"];
+            brandFonts: components["schemas"]["BrandFonts"];
+            /** Format: double */
+            brandRadius: number;
+            description?: string | null;
+            enableSubscriptions: boolean;
+            heroLayout: string;
+            /** Format: uuid */
+            id: string;
+            introVideoUrl?: string | null;
+            logoUrl?: string | null;
+            name: string;
+            slug: string;
+        };
+        /** @description The storefront's figures (`GET /public/{slug}/stats`). */
+        PublicStats: {
+            categories: components["schemas"]["CategoryCount"][];
+            content: components["schemas"]["ContentCounts"];
+            /** Format: int64 */
+            creators: number;
+            /** Format: int64 */
+            totalDurationSeconds: number;
+            /** Format: int64 */
+            totalViews: number;
+        };
         /**
          * @description `{token, newPassword}` (BetterAuth's client) or `{token, password}`
          *     (the web app's reset form); both may be sent only when they agree.
@@ -555,6 +1692,9 @@ export interface components {
          * @enum {string}
          */
         Role: "customer" | "creator" | "admin" | "system" | "platform_owner";
+        RoleBody: {
+            role: string;
+        };
         SendVerificationBody: {
             callbackURL?: string | null;
             email: string;
@@ -599,6 +1739,9 @@ export interface components {
             url?: string | null;
             user: components["schemas"]["User"];
         };
+        SlugAvailability: {
+            available: boolean;
+        };
         /** @description Links a user shows on their profile. */
         SocialLinks: {
             instagram?: string | null;
@@ -624,9 +1767,26 @@ export interface components {
          * @enum {string}
          */
         Step: "essentials" | "profile" | "payouts" | "finish";
+        StoredLinks: components["schemas"]["SocialLinks"] | null;
         /** @description `{success: true}` (sign-out). */
         Success: {
             success: boolean;
+        };
+        /**
+         * @description A member as the team page shows them. `email` only for a manager's
+         *     eyes (left out otherwise); `avatarUrl` is the user's picture, also sent
+         *     as `image` for older clients.
+         */
+        TeamMember: {
+            avatarUrl?: string | null;
+            email?: string | null;
+            image?: string | null;
+            /** Format: date-time */
+            joinedAt: string;
+            name: string;
+            role: components["schemas"]["MemberRole"];
+            status: components["schemas"]["MemberStatus"];
+            userId: string;
         };
         /**
          * @description `{token, user}`: BetterAuth's sign-up answer (`token` is null until the
@@ -635,6 +1795,9 @@ export interface components {
         TokenAndUser: {
             token?: string | null;
             user: components["schemas"]["User"];
+        };
+        TokenBody: {
+            token: string;
         };
         UpgradeBody: {
             bio?: string | null;
@@ -661,7 +1824,7 @@ export interface components {
             image?: string | null;
             name: string;
             role: components["schemas"]["Role"];
-            socialLinks?: components["schemas"]["SocialLinks"] | null;
+            socialLinks?: components["schemas"]["StoredLinks"];
             /** Format: date-time */
             updatedAt: string;
             username?: string | null;
@@ -1071,6 +2234,1623 @@ export interface operations {
             };
         };
     };
+    org_list: {
+        parameters: {
+            query?: {
+                /** @description 1..=1000, default 1 */
+                page?: number;
+                /** @description 1..=100, default 20 */
+                limit?: number;
+                /** @description At most 255 characters */
+                search?: string;
+                sortBy?: "createdAt" | "name";
+                sortOrder?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of live organisations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEnvelope_Organisation"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganisationFields"];
+            };
+        };
+        responses: {
+            /** @description Created; the caller is its owner */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Organisation"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_check_slug: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the slug is free */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_SlugAvailability"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenBody"];
+            };
+        };
+        responses: {
+            /** @description Accepted: the caller is an active member */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Membership"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_decline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenBody"];
+            };
+        };
+        responses: {
+            /** @description Declined */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_mine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisations the caller is an active member of, by name (a plain array) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Vec_MyOrganisation"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_public_branding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisation's branding */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Branding"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_public_creators: {
+        parameters: {
+            query?: {
+                /** @description 1..=1000, default 1 */
+                page?: number;
+                /** @description 1..=100, default 20 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The organisation's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the organisation's creators (owners, admins and creators) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEnvelope_Creator"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_public_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What every page of the organisation shows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_PublicInfo"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_public_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The storefront's figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_PublicStats"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_by_slug: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Organisation"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Organisation"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (owners only) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganisationFields"];
+            };
+        };
+        responses: {
+            /** @description The organisation after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Organisation"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_follow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Following (idempotent) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NullEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_unfollow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not following (idempotent) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NullEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_count: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many follow the organisation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_FollowerCount"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the caller follows the organisation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_FollowingStatus"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_pending: {
+        parameters: {
+            query?: {
+                /** @description 1..=1000, default 1 */
+                page?: number;
+                /** @description 1..=100, default 20 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of pending invitations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEnvelope_Invitation"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteBody"];
+            };
+        };
+        responses: {
+            /** @description Invited: a link to the web app's accept-invite page is mailed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Invitation"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+                /** @description The invitation's id */
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_list_members: {
+        parameters: {
+            query?: {
+                /** @description 1..=1000, default 1 */
+                page?: number;
+                /** @description 1..=100, default 20 */
+                limit?: number;
+                /** @description owner, admin, creator or member */
+                role?: string;
+                /** @description active, inactive or invited */
+                status?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the team; `email` only for managers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEnvelope_TeamMember"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_invite_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteBody"];
+            };
+        };
+        responses: {
+            /** @description Invited (the front end's name for POST …/invitations): a link to the web app's accept-invite page is mailed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Invitation"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_my_membership: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's role; null unless an active member */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_MyMembership"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+                /** @description The member's user id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed: the membership is inactive */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_change_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+                /** @description The member's user id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleBody"];
+            };
+        };
+        responses: {
+            /** @description The member after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_TeamMember"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Branding, contact and features */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_AllSettings"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_branding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The branding */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Branding"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_update_branding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BrandingChanges"];
+            };
+        };
+        responses: {
+            /** @description The branding after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Branding"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_link_intro_video: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntroVideoBody"];
+            };
+        };
+        responses: {
+            /** @description The branding with the intro video */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Branding"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_remove_intro_video: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The branding without an intro video */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Branding"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_intro_video_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where the intro video stands */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_IntroVideoStatus"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_upload_logo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["LogoForm"];
+            };
+        };
+        responses: {
+            /** @description The branding with the new logo */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Branding"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_remove_logo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The branding without a logo */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Branding"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contact settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Contact"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_update_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactChanges"];
+            };
+        };
+        responses: {
+            /** @description The contact settings after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Contact"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_features: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feature switches */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Features"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_update_features: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeatureChanges"];
+            };
+        };
+        responses: {
+            /** @description The feature switches after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Features"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     identity_lookup: {
         parameters: {
             query?: never;
@@ -1092,6 +3872,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DataEnvelope_Standing"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_platform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The platform's settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_PlatformSettings"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    org_update_platform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlatformChanges"];
+            };
+        };
+        responses: {
+            /** @description The platform's settings after the change (platform owner only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_PlatformSettings"];
                 };
             };
             /** @description Refused: the error envelope */

@@ -19,7 +19,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// A piece of content on a creator's card. None exists yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContentCard {
     pub id: Uuid,
@@ -30,7 +30,7 @@ pub struct ContentCard {
 }
 
 /// A creator as the storefront shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Creator {
     pub id: String,
@@ -82,7 +82,7 @@ pub async fn creators(
 }
 
 /// How much content there is, by kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ContentCounts {
     pub total: u64,
     pub video: u64,
@@ -91,14 +91,14 @@ pub struct ContentCounts {
 }
 
 /// A category and how much content is in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CategoryCount {
     pub name: String,
     pub count: u64,
 }
 
 /// The storefront's figures (`GET /public/{slug}/stats`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicStats {
     pub content: ContentCounts,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 /// A member as the team page shows them. `email` only for a manager's
 /// eyes (left out otherwise); `avatarUrl` is the user's picture, also sent
 /// as `image` for older clients.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamMember {
     pub user_id: String,

@@ -74,6 +74,13 @@ pub struct ListEnvelope<T> {
     pub pagination: Pagination,
 }
 
+/// `{"data": null}`: done, with nothing to show.
+#[derive(ToSchema)]
+pub struct NullEnvelope {
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+}
+
 /// The error envelope every service answers with.
 #[derive(ToSchema)]
 pub struct ErrorEnvelope {

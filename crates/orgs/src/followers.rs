@@ -14,13 +14,13 @@ use uuid::Uuid;
 use crate::organisation;
 
 /// Whether the caller follows the organisation (`GET …/followers/me`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FollowingStatus {
     pub following: bool,
 }
 
 /// How many people follow the organisation (`GET …/followers/count`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FollowerCount {
     pub count: u64,
 }

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::settings::{self, Branding};
 
 /// Where the intro video stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IntroVideoState {
     /// No intro video is linked.
@@ -30,7 +30,7 @@ pub enum IntroVideoState {
 
 /// `GET …/settings/branding/intro-video/status`: polled by the brand
 /// editor while a video is prepared.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IntroVideoStatus {
     pub status: IntroVideoState,

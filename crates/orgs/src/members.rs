@@ -53,7 +53,7 @@ pub fn parse_status(field: &'static str, value: &str) -> Result<MemberStatus, Ap
 
 /// A membership as the organisation's member list shows it. Who the user
 /// is (name, picture) is the accounts crate's to say: see `codex-flows`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Member {
     pub user_id: String,
@@ -108,7 +108,7 @@ pub async fn list(
 
 /// The caller's membership as the studio asks for it: every field null
 /// when they have none in force (never a member, or removed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MyMembership {
     pub role: Option<MemberRole>,
@@ -258,7 +258,7 @@ pub async fn remove(
     Ok(())
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Invitation {
     pub id: Uuid,
@@ -272,7 +272,7 @@ pub struct Invitation {
 }
 
 /// Where an invitation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InvitationStatus {
     Pending,

@@ -51,7 +51,7 @@ impl MemberRole {
 }
 
 /// Whether a membership is in force.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberStatus {
     Active,
@@ -103,7 +103,7 @@ text_enum!(MemberStatus, "a membership status");
 
 /// A user's membership of an organisation, read from
 /// `organization_memberships m`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Membership {
     pub organization_id: Uuid,

@@ -23,7 +23,7 @@ pub const MAX_URL: usize = 2048;
 /// How long a public view stays cached; every change drops it sooner.
 const PUBLIC_TTL: Duration = Duration::from_secs(1800);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Organisation {
     pub id: Uuid,
@@ -42,12 +42,20 @@ pub struct Organisation {
 /// does an empty (or blank) one, which is what a form sends for an emptied
 /// field. `name` and `slug` cannot be cleared: `null` or an empty one is
 /// refused with a 400 naming it.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct OrganisationFields {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub slug: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub description: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub website_url: Patch<String>,
 }
 
@@ -207,7 +215,7 @@ pub async fn slug_available(ctx: &Context, raw: &str) -> Result<bool, ApiError> 
 }
 
 /// An organisation the user is an active member of, with their role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MyOrganisation {
     pub id: Uuid,
@@ -264,7 +272,7 @@ pub async fn update(
     Ok(after)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, utoipa::ToSchema)]
 pub enum SortBy {
     #[default]
     #[serde(rename = "createdAt")]
@@ -273,7 +281,7 @@ pub enum SortBy {
     Name,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SortOrder {
     Asc,
@@ -365,7 +373,7 @@ pub async fn forget_public(ctx: &Context, slug: &str) {
 }
 
 /// What anyone may see of an organisation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicView {
     pub branding: Branding,
@@ -373,7 +381,7 @@ pub struct PublicView {
 }
 
 /// The storefront's view of an organisation (`GET /public/{slug}/info`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicInfo {
     pub id: Uuid,
@@ -391,7 +399,7 @@ pub struct PublicInfo {
     pub enable_subscriptions: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BrandColors {
     pub primary: String,
     pub secondary: Option<String>,
@@ -399,13 +407,13 @@ pub struct BrandColors {
     pub background: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BrandFonts {
     pub body: Option<String>,
     pub heading: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BrandFineTune {
     pub token_overrides: Option<String>,

@@ -24,7 +24,7 @@ pub const HERO_LAYOUTS: &[&str] = &[
 ];
 
 /// Every setting of an organisation at once.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AllSettings {
     pub branding: Branding,
@@ -40,7 +40,7 @@ pub async fn all(ctx: &Context, organization_id: Uuid) -> Result<AllSettings, Ap
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Branding {
     pub logo_url: Option<String>,
@@ -76,21 +76,47 @@ pub struct Branding {
 /// other than the primary, the fonts, the overrides and the FAQ), and so
 /// does an empty (or blank) one; `null` for the others is refused with a
 /// 400 naming the field.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BrandingChanges {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub primary_color_hex: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub secondary_color_hex: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub accent_color_hex: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub background_color_hex: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub font_body: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub font_heading: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
     pub radius_value: Patch<f64>,
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
     pub density_value: Patch<f64>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub hero_layout: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub token_overrides: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub dark_mode_overrides: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub dark_token_overrides: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub pricing_faq: Patch<String>,
 }
 
@@ -350,7 +376,7 @@ pub(crate) async fn forget_public_of(ctx: &Context, organization_id: Uuid) {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Contact {
     pub platform_name: String,
@@ -367,16 +393,32 @@ pub struct Contact {
 /// field left out is left as it is. `null` clears a URL, and so does an
 /// empty (or blank) one; `null` for the others is refused with a 400 naming
 /// the field.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ContactChanges {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub platform_name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub support_email: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub timezone: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub contact_url: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub twitter_url: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub youtube_url: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub instagram_url: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub tiktok_url: Patch<String>,
 }
 
@@ -441,7 +483,7 @@ pub async fn update_contact(
     Ok(row.decode()?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Features {
     pub enable_signups: bool,
@@ -451,11 +493,17 @@ pub struct Features {
 
 /// Changes to features (the body of `PUT …/settings/features`). A switch
 /// left out is left as it is; `null` is refused.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FeatureChanges {
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
     pub enable_signups: Patch<bool>,
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
     pub enable_purchases: Patch<bool>,
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
     pub enable_subscriptions: Patch<bool>,
 }
 

@@ -64,7 +64,7 @@ pub async fn creator_count(ctx: &Context, organization_id: Uuid) -> Result<u64, 
 
 /// Another organisation a creator makes things for, as a storefront links
 /// to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganisationLink {
     #[serde(skip)]

@@ -15,7 +15,7 @@ use codex_errors::ApiError;
 use serde::{Deserialize, Serialize};
 
 /// The platform's own settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformSettings {
     pub platform_name: String,
@@ -31,14 +31,26 @@ pub struct PlatformSettings {
 /// /api/platform/settings`). A field left out is left as it is. `null`
 /// clears `logoUrl`, and so does an empty one (forms send an emptied field
 /// as `""`); `null` for any other field is refused with a 400 naming it.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PlatformChanges {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub platform_name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub logo_url: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub primary_color_hex: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub support_email: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
     pub enable_signups: Patch<bool>,
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
     pub enable_purchases: Patch<bool>,
 }
 

@@ -4,12 +4,19 @@ use axum::extract::State;
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::Path;
+use codex_http_kit::openapi::{DataEnvelope, NullEnvelope};
 use codex_http_kit::respond::{Created, Data};
 use codex_orgs::followers::{self, FollowerCount, FollowingStatus};
 use codex_policy::Viewer;
 use uuid::Uuid;
 
 /// 201 `{"data": null}`, however often it is asked.
+#[utoipa::path(post,
+    path = "/api/organizations/{id}/followers",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 201, description = "Following (idempotent)", body = NullEnvelope)))]
 pub async fn follow(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -20,6 +27,12 @@ pub async fn follow(
 }
 
 /// 200 `{"data": null}`, whether or not the caller followed.
+#[utoipa::path(delete,
+    path = "/api/organizations/{id}/followers",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "Not following (idempotent)", body = NullEnvelope)))]
 pub async fn unfollow(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -29,6 +42,12 @@ pub async fn unfollow(
     Ok(Data(()))
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/{id}/followers/me",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "Whether the caller follows the organisation", body = DataEnvelope<FollowingStatus>)))]
 pub async fn me(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -40,6 +59,12 @@ pub async fn me(
 }
 
 /// Public: anyone may read how many follow an organisation.
+#[utoipa::path(get,
+    path = "/api/organizations/{id}/followers/count",
+    tag = "org",
+    security((), ("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "How many follow the organisation", body = DataEnvelope<FollowerCount>)))]
 pub async fn count(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,

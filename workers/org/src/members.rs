@@ -6,6 +6,7 @@ use codex_errors::ApiError;
 use codex_flows::team::{self, Audience, TeamMember};
 use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Path, Query};
+use codex_http_kit::openapi::{DataEnvelope, ListEnvelope};
 use codex_http_kit::respond::{Created, Data, List, no_content};
 use codex_orgs::members::{self, INVITABLE_ROLES, Invitation, MyMembership};
 use codex_orgs::membership::{MemberRole, Membership};
@@ -22,6 +23,13 @@ pub struct MembersQuery {
     status: Option<String>,
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/{id}/members",
+    operation_id = "list_members",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id"), ("page" = Option<u32>, Query, description = "1..=1000, default 1"), ("limit" = Option<u32>, Query, description = "1..=100, default 20"), ("role" = Option<String>, Query, description = "owner, admin, creator or member"), ("status" = Option<String>, Query, description = "active, inactive or invited")),
+    responses((status = 200, description = "A page of the team; `email` only for managers", body = ListEnvelope<TeamMember>)))]
 pub async fn list(
     State(state): State<AppState>,
     member: OrgMember,
@@ -55,6 +63,13 @@ pub async fn list(
     Ok(List::new(items, page, total))
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/{id}/members/my-membership",
+    operation_id = "my_membership",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "The caller's role; null unless an active member", body = DataEnvelope<MyMembership>)))]
 pub async fn mine(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -65,12 +80,19 @@ pub async fn mine(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
     role: String,
 }
 
+#[utoipa::path(patch,
+    path = "/api/organizations/{id}/members/{userId}",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id"), ("userId" = String, Path, description = "The member's user id")),
+    request_body = RoleBody,
+    responses((status = 200, description = "The member after the change", body = DataEnvelope<TeamMember>)))]
 pub async fn change_role(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -91,6 +113,12 @@ pub async fn change_role(
     ))
 }
 
+#[utoipa::path(delete,
+    path = "/api/organizations/{id}/members/{userId}",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id"), ("userId" = String, Path, description = "The member's user id")),
+    responses((status = 204, description = "Removed: the membership is inactive")))]
 pub async fn remove(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -106,7 +134,7 @@ pub async fn remove(
     Ok(no_content())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteBody {
     email: String,
@@ -114,7 +142,14 @@ pub struct InviteBody {
 }
 
 /// Invites an address: served at `POST …/invitations` and, under the
-/// front end's name for it, `POST …/members/invite`.
+/// front end's name for it, `POST …/members/invite` ([`invite_member`]).
+#[utoipa::path(post,
+    path = "/api/organizations/{id}/invitations",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    request_body = InviteBody,
+    responses((status = 201, description = "Invited: a link to the web app's accept-invite page is mailed", body = DataEnvelope<Invitation>)))]
 pub async fn invite(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -132,6 +167,12 @@ pub async fn invite(
     Ok(Created(invitation))
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/{id}/invitations",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id"), ("page" = Option<u32>, Query, description = "1..=1000, default 1"), ("limit" = Option<u32>, Query, description = "1..=100, default 20")),
+    responses((status = 200, description = "A page of pending invitations", body = ListEnvelope<Invitation>)))]
 pub async fn pending(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -142,6 +183,12 @@ pub async fn pending(
     Ok(List::new(items, page, total))
 }
 
+#[utoipa::path(delete,
+    path = "/api/organizations/{id}/invitations/{invitationId}",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id"), ("invitationId" = Uuid, Path, description = "The invitation's id")),
+    responses((status = 204, description = "Revoked")))]
 pub async fn revoke(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -151,12 +198,18 @@ pub async fn revoke(
     Ok(no_content())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
     token: String,
 }
 
+#[utoipa::path(post,
+    path = "/api/organizations/invitations/accept",
+    tag = "org",
+    security(("session" = [])),
+    request_body = TokenBody,
+    responses((status = 200, description = "Accepted: the caller is an active member", body = DataEnvelope<Membership>)))]
 pub async fn accept(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -174,6 +227,12 @@ pub async fn accept(
     Ok(Data(membership))
 }
 
+#[utoipa::path(post,
+    path = "/api/organizations/invitations/decline",
+    tag = "org",
+    security(("session" = [])),
+    request_body = TokenBody,
+    responses((status = 204, description = "Declined")))]
 pub async fn decline(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -188,4 +247,20 @@ pub async fn decline(
     )
     .await?;
     Ok(no_content())
+}
+
+/// `POST …/members/invite`: the front end's name for [`invite`].
+#[utoipa::path(post,
+    path = "/api/organizations/{id}/members/invite",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    request_body = InviteBody,
+    responses((status = 201, description = "Invited (the front end's name for POST …/invitations): a link to the web app's accept-invite page is mailed", body = DataEnvelope<Invitation>)))]
+pub async fn invite_member(
+    state: State<AppState>,
+    manager: OrgManager,
+    body: Json<InviteBody>,
+) -> Result<Created<Invitation>, ApiError> {
+    invite(state, manager, body).await
 }

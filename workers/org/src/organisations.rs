@@ -6,6 +6,7 @@ use codex_errors::ApiError;
 use codex_flows::storefront::{self, Creator, PublicStats};
 use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Path, Query};
+use codex_http_kit::openapi::{DataEnvelope, ListEnvelope};
 use codex_http_kit::respond::{Created, Data, List, no_content};
 use codex_orgs::organisation::PublicInfo;
 use codex_orgs::organisation::{
@@ -16,12 +17,18 @@ use codex_validation::PageQuery;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SlugAvailability {
     available: bool,
 }
 
 /// Creators, admins and the platform owner create organisations and own them.
+#[utoipa::path(post,
+    path = "/api/organizations",
+    tag = "org",
+    security(("session" = [])),
+    request_body = OrganisationFields,
+    responses((status = 201, description = "Created; the caller is its owner", body = DataEnvelope<Organisation>)))]
 pub async fn create(
     State(state): State<AppState>,
     creator: RoleIn<Creators>,
@@ -45,6 +52,12 @@ pub struct ListQuery {
     sort_order: SortOrder,
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations",
+    tag = "org",
+    security(("session" = [])),
+    params(("page" = Option<u32>, Query, description = "1..=1000, default 1"), ("limit" = Option<u32>, Query, description = "1..=100, default 20"), ("search" = Option<String>, Query, description = "At most 255 characters"), ("sortBy" = inline(Option<SortBy>), Query), ("sortOrder" = inline(Option<SortOrder>), Query)),
+    responses((status = 200, description = "A page of live organisations", body = ListEnvelope<Organisation>)))]
 pub async fn list(
     State(state): State<AppState>,
     _viewer: Viewer,
@@ -72,6 +85,12 @@ pub async fn list(
     Ok(List::new(items, page, total))
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/check-slug/{slug}",
+    tag = "org",
+    security(("session" = [])),
+    params(("slug" = String, Path, description = "The organisation's slug")),
+    responses((status = 200, description = "Whether the slug is free", body = DataEnvelope<SlugAvailability>)))]
 pub async fn check_slug(
     State(state): State<AppState>,
     _viewer: Viewer,
@@ -81,6 +100,12 @@ pub async fn check_slug(
     Ok(Data(SlugAvailability { available }))
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/slug/{slug}",
+    tag = "org",
+    security(("session" = [])),
+    params(("slug" = String, Path, description = "The organisation's slug")),
+    responses((status = 200, description = "The organisation", body = DataEnvelope<Organisation>)))]
 pub async fn by_slug(
     State(state): State<AppState>,
     _viewer: Viewer,
@@ -89,6 +114,11 @@ pub async fn by_slug(
     Ok(Data(organisation::by_slug(state.ctx(), &slug).await?))
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/my-organizations",
+    tag = "org",
+    security(("session" = [])),
+    responses((status = 200, description = "The organisations the caller is an active member of, by name (a plain array)", body = DataEnvelope<Vec<MyOrganisation>>)))]
 pub async fn mine(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
@@ -98,6 +128,12 @@ pub async fn mine(
     ))
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/{id}",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "The organisation", body = DataEnvelope<Organisation>)))]
 pub async fn get(
     State(state): State<AppState>,
     _viewer: Viewer,
@@ -107,6 +143,13 @@ pub async fn get(
 }
 
 /// A field left out is kept, `null` clears it (see [`OrganisationFields`]).
+#[utoipa::path(patch,
+    path = "/api/organizations/{id}",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    request_body = OrganisationFields,
+    responses((status = 200, description = "The organisation after the change", body = DataEnvelope<Organisation>)))]
 pub async fn update(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -118,11 +161,23 @@ pub async fn update(
 }
 
 /// Only an owner (or the platform owner) deletes an organisation.
+#[utoipa::path(delete,
+    path = "/api/organizations/{id}",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 204, description = "Deleted (owners only)")))]
 pub async fn delete(State(state): State<AppState>, owner: OrgOwner) -> Result<Response, ApiError> {
     organisation::delete(state.ctx(), owner.organization_id).await?;
     Ok(no_content())
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/public/{slug}",
+    tag = "org",
+    security(()),
+    params(("slug" = String, Path, description = "The organisation's slug")),
+    responses((status = 200, description = "The organisation's branding", body = DataEnvelope<codex_orgs::settings::Branding>)))]
 pub async fn public_branding(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -134,6 +189,12 @@ pub async fn public_branding(
     ))
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/public/{slug}/info",
+    tag = "org",
+    security(()),
+    params(("slug" = String, Path, description = "The organisation's slug")),
+    responses((status = 200, description = "What every page of the organisation shows", body = DataEnvelope<PublicInfo>)))]
 pub async fn public_info(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -144,6 +205,12 @@ pub async fn public_info(
 }
 
 /// Public: a page of the storefront's creators (`?page=&limit=`).
+#[utoipa::path(get,
+    path = "/api/organizations/public/{slug}/creators",
+    tag = "org",
+    security(()),
+    params(("slug" = String, Path, description = "The organisation's slug"), ("page" = Option<u32>, Query, description = "1..=1000, default 1"), ("limit" = Option<u32>, Query, description = "1..=100, default 20")),
+    responses((status = 200, description = "A page of the organisation's creators (owners, admins and creators)", body = ListEnvelope<Creator>)))]
 pub async fn public_creators(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -155,6 +222,12 @@ pub async fn public_creators(
 }
 
 /// Public: the storefront's figures.
+#[utoipa::path(get,
+    path = "/api/organizations/public/{slug}/stats",
+    tag = "org",
+    security(()),
+    params(("slug" = String, Path, description = "The organisation's slug")),
+    responses((status = 200, description = "The storefront's figures", body = DataEnvelope<PublicStats>)))]
 pub async fn public_stats(
     State(state): State<AppState>,
     Path(slug): Path<String>,

@@ -5,6 +5,7 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::Json;
+use codex_http_kit::openapi::DataEnvelope;
 use codex_http_kit::respond::Data;
 use codex_http_kit::upload::read_file;
 use codex_orgs::intro_video::{self, IntroVideoStatus};
@@ -20,6 +21,12 @@ use uuid::Uuid;
 /// The largest request body: the logo plus the multipart framing.
 pub const MAX_BODY: usize = MAX_LOGO + 64 * 1024;
 
+#[utoipa::path(get,
+    path = "/api/organizations/{id}/settings",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "Branding, contact and features", body = DataEnvelope<AllSettings>)))]
 pub async fn all(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -28,6 +35,12 @@ pub async fn all(
         rules::all(state.ctx(), manager.organization_id).await?,
     ))
 }
+#[utoipa::path(get,
+    path = "/api/organizations/{id}/settings/branding",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "The branding", body = DataEnvelope<Branding>)))]
 pub async fn branding(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -37,6 +50,13 @@ pub async fn branding(
     ))
 }
 
+#[utoipa::path(put,
+    path = "/api/organizations/{id}/settings/branding",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    request_body = BrandingChanges,
+    responses((status = 200, description = "The branding after the change", body = DataEnvelope<Branding>)))]
 pub async fn update_branding(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -47,6 +67,12 @@ pub async fn update_branding(
     ))
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/{id}/settings/contact",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "The contact settings", body = DataEnvelope<Contact>)))]
 pub async fn contact(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -56,6 +82,13 @@ pub async fn contact(
     ))
 }
 
+#[utoipa::path(put,
+    path = "/api/organizations/{id}/settings/contact",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    request_body = ContactChanges,
+    responses((status = 200, description = "The contact settings after the change", body = DataEnvelope<Contact>)))]
 pub async fn update_contact(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -66,6 +99,12 @@ pub async fn update_contact(
     ))
 }
 
+#[utoipa::path(get,
+    path = "/api/organizations/{id}/settings/features",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "The feature switches", body = DataEnvelope<Features>)))]
 pub async fn features(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -75,6 +114,13 @@ pub async fn features(
     ))
 }
 
+#[utoipa::path(put,
+    path = "/api/organizations/{id}/settings/features",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    request_body = FeatureChanges,
+    responses((status = 200, description = "The feature switches after the change", body = DataEnvelope<Features>)))]
 pub async fn update_features(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -85,7 +131,23 @@ pub async fn update_features(
     ))
 }
 
+/// The multipart body of a logo upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct LogoForm {
+    /// PNG, JPEG, WebP or SVG, at most 5 MB; SVG is sanitised.
+    #[schema(value_type = String, format = Binary)]
+    logo: Vec<u8>,
+}
+
 /// A logo upload (multipart field `logo`); see `codex_orgs::settings::replace_logo`.
+#[utoipa::path(post,
+    path = "/api/organizations/{id}/settings/branding/logo",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    request_body(content = LogoForm, content_type = "multipart/form-data"),
+    responses((status = 200, description = "The branding with the new logo", body = DataEnvelope<Branding>)))]
 pub async fn upload_logo(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -97,6 +159,12 @@ pub async fn upload_logo(
     ))
 }
 
+#[utoipa::path(delete,
+    path = "/api/organizations/{id}/settings/branding/logo",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "The branding without a logo", body = DataEnvelope<Branding>)))]
 pub async fn remove_logo(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -108,6 +176,12 @@ pub async fn remove_logo(
 
 /// Where the intro video stands; any member may ask (the brand editor
 /// polls it).
+#[utoipa::path(get,
+    path = "/api/organizations/{id}/settings/branding/intro-video/status",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "Where the intro video stands", body = DataEnvelope<IntroVideoStatus>)))]
 pub async fn intro_video_status(
     State(state): State<AppState>,
     member: OrgMember,
@@ -117,7 +191,7 @@ pub async fn intro_video_status(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct IntroVideoBody {
     media_item_id: String,
@@ -125,6 +199,13 @@ pub struct IntroVideoBody {
 
 /// Links a media item as the intro video (see `codex_orgs::intro_video`:
 /// until the media library exists, every id is a 404).
+#[utoipa::path(post,
+    path = "/api/organizations/{id}/settings/branding/intro-video",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    request_body = IntroVideoBody,
+    responses((status = 200, description = "The branding with the intro video", body = DataEnvelope<Branding>)))]
 pub async fn link_intro_video(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -137,6 +218,12 @@ pub async fn link_intro_video(
     ))
 }
 
+#[utoipa::path(delete,
+    path = "/api/organizations/{id}/settings/branding/intro-video",
+    tag = "org",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The organisation's id")),
+    responses((status = 200, description = "The branding without an intro video", body = DataEnvelope<Branding>)))]
 pub async fn remove_intro_video(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -147,10 +234,21 @@ pub async fn remove_intro_video(
 }
 
 /// Public: anyone may read the platform settings.
+#[utoipa::path(get,
+    path = "/api/platform/settings",
+    tag = "org",
+    security(()),
+    responses((status = 200, description = "The platform's settings", body = DataEnvelope<PlatformSettings>)))]
 pub async fn platform(State(state): State<AppState>) -> Result<Data<PlatformSettings>, ApiError> {
     Ok(Data(codex_platform::current(state.ctx()).await?))
 }
 
+#[utoipa::path(put,
+    path = "/api/platform/settings",
+    tag = "org",
+    security(("session" = [])),
+    request_body = PlatformChanges,
+    responses((status = 200, description = "The platform's settings after the change (platform owner only)", body = DataEnvelope<PlatformSettings>)))]
 pub async fn update_platform(
     State(state): State<AppState>,
     owner: PlatformOwner,
