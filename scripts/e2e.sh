@@ -98,4 +98,4 @@ export E2E_WEB_APP_PROXY_SECRET="$web_app_proxy_secret"
 export E2E_WORKER_SHARED_SECRET="$worker_shared_secret"
 
 log "black-box suite against the $runtime runtime"
-(cd "$ROOT" && cargo test --quiet -p codex-e2e -- --test-threads 4)
+(cd "$ROOT" && cargo test --quiet --no-fail-fast -p codex-e2e -- --test-threads 4)

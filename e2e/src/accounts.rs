@@ -116,6 +116,21 @@ impl Reply {
         }
     }
 
+    /// Sends a request and reads its reply, checked against the OpenAPI
+    /// document ([`crate::contract`]) when the request can be inspected (a
+    /// streamed multipart body cannot).
+    pub async fn exchange(request: RequestBuilder) -> Self {
+        let sent = request
+            .try_clone()
+            .and_then(|copy| copy.build().ok())
+            .map(|built| (built.method().to_string(), built.url().clone()));
+        let reply = Self::of(request.send().await.expect("request sent")).await;
+        if let Some((method, url)) = sent {
+            crate::contract::check_url(&method, &url, reply.status.as_u16(), &reply.body);
+        }
+        reply
+    }
+
     /// The session cookie this response sets, if any.
     pub fn session_cookie(&self) -> Option<SetCookie> {
         self.headers
@@ -281,15 +296,7 @@ impl Browser {
     /// ([`crate::contract`]) when the request can be inspected (a
     /// streamed multipart body cannot).
     pub async fn call(&self, request: RequestBuilder) -> Reply {
-        let sent = request
-            .try_clone()
-            .and_then(|copy| copy.build().ok())
-            .map(|built| (built.method().to_string(), built.url().clone()));
-        let reply = Reply::of(request.send().await.expect("request sent")).await;
-        if let Some((method, url)) = sent {
-            crate::contract::check_url(&method, &url, reply.status.as_u16(), &reply.body);
-        }
-        reply
+        Reply::exchange(request).await
     }
 
     /// Keeps (or drops) the session cookie a reply sets.

@@ -61,7 +61,7 @@ impl FrontEnd {
         if let Some(body) = body {
             request = request.body(body.to_string());
         }
-        Reply::of(request.send().await.expect("request sent")).await
+        Reply::exchange(request).await
     }
 
     pub async fn get(&self, service: &str, path: &str) -> Reply {

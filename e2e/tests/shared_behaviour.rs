@@ -50,6 +50,48 @@ async fn every_service_reports_healthy_with_its_dependencies() {
     }
 }
 
+/// Each service serves its own OpenAPI document, and it agrees with the
+/// platform's committed one: every path it describes is there, named as
+/// this service's.
+#[tokio::test]
+async fn every_service_serves_its_openapi_document() {
+    let http = client();
+    let platform: serde_json::Value =
+        serde_json::from_str(include_str!("../../openapi/codex.json")).expect("JSON");
+    for target in targets() {
+        let response = http
+            .get(format!("{}/openapi.json", target.base_url))
+            .send()
+            .await
+            .expect("openapi.json");
+        assert_eq!(response.status(), StatusCode::OK, "{}", target.key);
+        assert!(
+            response.headers()[CONTENT_TYPE]
+                .to_str()
+                .is_ok_and(|value| value.starts_with("application/json")),
+            "{}",
+            target.key
+        );
+        let document = json_of(response).await;
+        assert_eq!(document["openapi"], "3.1.0", "{}", target.key);
+        assert_eq!(document["info"]["title"], target.service);
+        let paths = document["paths"].as_object().expect("paths");
+        assert!(paths.contains_key("/health"), "{}", target.key);
+        for path in paths.keys() {
+            let servers = platform["paths"][path]["servers"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{path} of {} is not in openapi/codex.json", target.key));
+            assert!(
+                servers.iter().any(|server| server["description"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with(&format!("{} ", target.key)))),
+                "{path} is not {}'s in openapi/codex.json",
+                target.key
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn unknown_routes_get_the_not_found_envelope() {
     let http = client();

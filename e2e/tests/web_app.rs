@@ -71,7 +71,7 @@ fn forwarded_session(token: &str) -> String {
 }
 
 async fn call(request: RequestBuilder) -> Reply {
-    Reply::of(request.send().await.expect("request sent")).await
+    Reply::exchange(request).await
 }
 
 #[tokio::test]

@@ -824,9 +824,20 @@ export interface components {
          *     read.
          */
         AuthErrorEnvelope: {
-            code: components["schemas"]["ErrorCode"];
+            /** @description BetterAuth's code, e.g. `INVALID_EMAIL_OR_PASSWORD`. */
+            code: string;
             error: components["schemas"]["ErrorBody"];
             message: string;
+        };
+        /** @description `{status: true, message?, user?}`: BetterAuth's acknowledgements. */
+        AuthStatus: {
+            message?: string | null;
+            status: boolean;
+            user?: components["schemas"]["User"] | null;
+        };
+        /** @description `{success: true}` (sign-out). */
+        AuthSuccess: {
+            success: boolean;
         };
         /** @description The multipart body of an avatar upload. */
         AvatarForm: {
@@ -1768,10 +1779,6 @@ export interface components {
          */
         Step: "essentials" | "profile" | "payouts" | "finish";
         StoredLinks: components["schemas"]["SocialLinks"] | null;
-        /** @description `{success: true}` (sign-out). */
-        Success: {
-            success: boolean;
-        };
         /**
          * @description A member as the team page shows them. `email` only for a manager's
          *     eyes (left out otherwise); `avatarUrl` is the user's picture, also sent
@@ -1937,7 +1944,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Status"];
+                    "application/json": components["schemas"]["AuthStatus"];
                 };
             };
             /** @description Refused: the error envelope */
@@ -1979,7 +1986,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Status"];
+                    "application/json": components["schemas"]["AuthStatus"];
                 };
             };
             /** @description Refused: the error envelope */
@@ -2021,7 +2028,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Status"];
+                    "application/json": components["schemas"]["AuthStatus"];
                 };
             };
             /** @description Refused: the error envelope */
@@ -2121,7 +2128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Success"];
+                    "application/json": components["schemas"]["AuthSuccess"];
                 };
             };
             /** @description Refused: the error envelope */
@@ -2204,7 +2211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Status"];
+                    "application/json": components["schemas"]["AuthStatus"];
                 };
             };
             /** @description Verified and signed in, sent to `callbackURL` (or there with `?error=invalid_token`) */

@@ -26,7 +26,6 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use codex_errors::ErrorCode;
 use codex_validation::Pagination;
-use serde::Serialize;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
@@ -93,7 +92,8 @@ pub struct ErrorEnvelope {
 #[derive(ToSchema)]
 pub struct AuthErrorEnvelope {
     pub error: ErrorBody,
-    pub code: ErrorCode,
+    /// BetterAuth's code, e.g. `INVALID_EMAIL_OR_PASSWORD`.
+    pub code: String,
     pub message: String,
 }
 
@@ -105,12 +105,6 @@ pub struct ErrorBody {
     /// Machine-readable context, e.g. the fields that were refused.
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
-}
-
-/// The body of an operation that answers `{"success": true}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Success {
-    pub success: bool,
 }
 
 /// The document, served at `/openapi.json`.

@@ -43,12 +43,14 @@ pub struct SessionAnswer<'a> {
 
 /// `{success: true}` (sign-out).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AuthSuccess)]
 pub struct Success {
     success: bool,
 }
 
 /// `{status: true, message?, user?}`: BetterAuth's acknowledgements.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AuthStatus)]
 pub struct Status<'a> {
     status: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
