@@ -47,14 +47,20 @@ impl Source for WorkerVars<'_> {
 /// worker's service identity and routes. Used once in each worker crate.
 #[macro_export]
 macro_rules! workers_entry_point {
-    ($service:expr, $routes:path) => {
+    ($service:expr, $routes:path, $name:literal) => {
         #[worker::event(fetch)]
         async fn fetch(
             request: worker::HttpRequest,
             env: worker::Env,
             _context: worker::Context,
         ) -> worker::Result<axum::http::Response<axum::body::Body>> {
-            $crate::edge::serve(request, &env, $service, $routes).await
+            const DOCUMENT: &str = include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../openapi/services/",
+                $name,
+                ".json"
+            ));
+            $crate::edge::serve(request, &env, $service, $routes, DOCUMENT).await
         }
     };
 }
@@ -66,6 +72,7 @@ pub async fn serve(
     env: &Env,
     service: Service,
     routes: fn() -> crate::Routes,
+    document: &'static str,
 ) -> worker::Result<Response<Body>> {
     console_error_panic_hook::set_once();
     let state = match isolate_context(env) {
@@ -83,7 +90,7 @@ pub async fn serve(
             return Ok(response);
         }
     };
-    let routes = isolate_routes(service, routes);
+    let routes = isolate_routes(routes, document);
     let app = crate::app(&routes, state);
     match app.oneshot(request).await {
         Ok(response) => Ok(response),
@@ -115,11 +122,11 @@ thread_local! {
     static ROUTES: RefCell<Option<crate::ServiceRoutes>> = const { RefCell::new(None) };
 }
 
-fn isolate_routes(service: Service, routes: fn() -> crate::Routes) -> crate::ServiceRoutes {
+fn isolate_routes(routes: fn() -> crate::Routes, document: &'static str) -> crate::ServiceRoutes {
     if let Some(kept) = ROUTES.with(|cell| cell.borrow().clone()) {
         return kept;
     }
-    let made = crate::ServiceRoutes::new(service, routes());
+    let made = crate::ServiceRoutes::with_document(routes(), document);
     ROUTES.with(|cell| *cell.borrow_mut() = Some(made.clone()));
     made
 }

@@ -33,6 +33,8 @@ use axum::Router;
 
 pub use openapi::{Envelope, Routes, ServiceRoutes};
 pub use state::{AppState, Service};
+#[doc(hidden)]
+pub use {axum, utoipa, utoipa_axum};
 
 /// Wraps a service's routes with everything the services share and binds
 /// the state. `/health` and `/openapi.json` come with [`ServiceRoutes`].

@@ -14,6 +14,13 @@
 //!   ([`Envelope`]), so that every answer a client can receive is
 //!   described.
 //!
+//! On Workers the document is not built: the code that builds it would add
+//! a tenth of a megabyte to every worker. [`routes!`](crate::routes) there
+//! registers each handler at its annotated method and path only, and the
+//! worker serves the service's committed document
+//! (`openapi/services/{name}.json`, which the native tests hold equal to
+//! the generated one).
+//!
 //! The schemas of the success envelopes are [`DataEnvelope`] and
 //! [`ListEnvelope`]; handlers name them in their annotations
 //! (`body = DataEnvelope<Profile>`).
@@ -26,17 +33,12 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use codex_errors::ErrorCode;
 use codex_validation::Pagination;
-use utoipa::openapi::path::Operation;
-use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, Ref, RefOr, Response as ApiResponse,
-};
-use utoipa::{PartialSchema, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
-use utoipa_axum::routes;
 
-use crate::{AppState, Service, health};
+use crate::routes;
+
+use crate::{AppState, health};
 
 /// A service's routes with their descriptions.
 pub type Routes = OpenApiRouter<AppState>;
@@ -126,12 +128,11 @@ pub struct ServiceRoutes {
 }
 
 impl ServiceRoutes {
-    pub fn new(service: Service, routes: Routes) -> Self {
-        let routes = routes
-            .routes(routes!(health::health))
-            .routes(routes!(openapi_json));
-        let (router, api) = routes.split_for_parts();
-        let api = finish(service, api);
+    /// The routes and the document generated from them.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn new(service: crate::Service, routes: Routes) -> Self {
+        let (router, api) = with_shared_routes(routes).split_for_parts();
+        let api = finishing::finish(service, api);
         let json = api.to_pretty_json().unwrap_or_else(|error| {
             // Serialising a document of strings and maps cannot fail; if
             // it ever did, the service still starts and says so.
@@ -144,6 +145,15 @@ impl ServiceRoutes {
         }
     }
 
+    /// The routes, with the service's committed document (on Workers).
+    pub fn with_document(routes: Routes, document: &'static str) -> Self {
+        let (router, _) = with_shared_routes(routes).split_for_parts();
+        Self {
+            router,
+            document: Document(Arc::from(document)),
+        }
+    }
+
     pub fn router(&self) -> Router<AppState> {
         self.router.clone()
     }
@@ -151,6 +161,47 @@ impl ServiceRoutes {
     pub fn document(&self) -> &Document {
         &self.document
     }
+}
+
+fn with_shared_routes(routes: Routes) -> Routes {
+    routes
+        .routes(routes!(health::health))
+        .routes(routes!(openapi_json))
+}
+
+/// Registers handlers by their `#[utoipa::path]` annotations, as
+/// utoipa-axum's `routes!` does (one path per call). Natively it is that
+/// macro, which also collects their descriptions. On Workers it registers
+/// each handler at its annotated method and path and collects nothing, so
+/// the code that builds descriptions is never called and is left out of
+/// the worker.
+#[macro_export]
+macro_rules! routes {
+    ( $( $first:ident $( :: $rest:ident )* ),+ $(,)? ) => {{
+        #[cfg(not(target_arch = "wasm32"))]
+        let collected = $crate::utoipa_axum::routes!( $( $first $( :: $rest )* ),+ );
+        #[cfg(target_arch = "wasm32")]
+        let collected = {
+            use $crate::utoipa_axum::PathItemExt as _;
+            let mut paths = $crate::utoipa::openapi::path::Paths::new();
+            let mut method_router = $crate::axum::routing::MethodRouter::new();
+            $(
+                let path = $crate::utoipa_axum::routes!( @path [path()] of $first $( :: $rest )* );
+                let methods =
+                    $crate::utoipa_axum::routes!( @path [methods()] of $first $( :: $rest )* );
+                for method in methods.iter() {
+                    method_router = method_router.on(method.to_method_filter(), $first $( :: $rest )*);
+                }
+                paths.add_path_operation(
+                    &path,
+                    methods,
+                    $crate::utoipa::openapi::path::Operation::new(),
+                );
+            )+
+            (::std::vec::Vec::new(), paths, method_router)
+        };
+        collected
+    }};
 }
 
 /// Registers `handlers` with a request body limit of `max` bytes (for the
@@ -184,96 +235,114 @@ pub async fn openapi_json(Extension(document): Extension<Document>) -> Response 
         .into_response()
 }
 
-fn error_response(envelope: Envelope, description: &str) -> ApiResponse {
-    let schema = match envelope {
-        Envelope::BetterAuth => "AuthErrorEnvelope",
-        Envelope::Procedure | Envelope::Bare => "ErrorEnvelope",
+/// Finishing a generated document (natively only: see the module's notes).
+#[cfg(not(target_arch = "wasm32"))]
+mod finishing {
+    use codex_errors::ErrorCode;
+    use codex_validation::Pagination;
+    use utoipa::PartialSchema;
+    use utoipa::openapi::path::Operation;
+    use utoipa::openapi::response::ResponseBuilder;
+    use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+    use utoipa::openapi::{
+        ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, Ref, RefOr,
+        Response as ApiResponse,
     };
-    ResponseBuilder::new()
-        .description(description)
-        .content(
-            "application/json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name(schema)))
-                .build(),
-        )
-        .build()
-}
 
-fn add_error_answers(operation: &mut Operation, envelope: Envelope) {
-    let answers = &mut operation.responses.responses;
-    let has = |answers: &std::collections::BTreeMap<String, _>, first: char| {
-        answers.keys().any(|status| status.starts_with(first))
-    };
-    let client = !has(answers, '4');
-    let server = !has(answers, '5');
-    if client {
-        answers.insert(
-            "4XX".to_owned(),
-            RefOr::T(error_response(envelope, "Refused: the error envelope")),
-        );
-    }
-    if server {
-        answers.insert(
-            "5XX".to_owned(),
-            RefOr::T(error_response(
-                envelope,
-                "Failed or unavailable: the error envelope",
-            )),
-        );
-    }
-}
+    use super::{AuthErrorEnvelope, Envelope, ErrorBody, ErrorEnvelope, SESSION, WORKER_SIGNATURE};
+    use crate::Service;
 
-fn finish(service: Service, mut api: OpenApi) -> OpenApi {
-    api.info = InfoBuilder::new()
-        .title(service.name)
-        .version(service.version)
-        .description(Some(format!(
-            "The Codex `{}` service. Generated from its handlers.",
-            service.name
-        )))
-        .build();
-    let components = api
-        .components
-        .get_or_insert_with(|| ComponentsBuilder::new().build());
-    components.add_security_scheme(
-        SESSION,
-        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-            "codex-session",
-            "The session token set by sign-in; `better-auth.session_token` and its `__Secure-` forms are read too",
-        ))),
-    );
-    components.add_security_scheme(
-        WORKER_SIGNATURE,
-        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-            "X-Worker-Signature",
-            "Hex HMAC-SHA256 over `{X-Worker-Timestamp}.{body}` with the shared worker secret; at most 300 s old",
-        ))),
-    );
-    for (name, schema) in [
-        ("ErrorEnvelope", ErrorEnvelope::schema()),
-        ("AuthErrorEnvelope", AuthErrorEnvelope::schema()),
-        ("ErrorBody", ErrorBody::schema()),
-        ("ErrorCode", ErrorCode::schema()),
-        ("Pagination", Pagination::schema()),
-    ] {
-        components.schemas.entry(name.to_owned()).or_insert(schema);
+    fn error_response(envelope: Envelope, description: &str) -> ApiResponse {
+        let schema = match envelope {
+            Envelope::BetterAuth => "AuthErrorEnvelope",
+            Envelope::Procedure | Envelope::Bare => "ErrorEnvelope",
+        };
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(schema)))
+                    .build(),
+            )
+            .build()
     }
-    for item in api.paths.paths.values_mut() {
-        for operation in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            add_error_answers(operation, service.envelope);
+
+    fn add_error_answers(operation: &mut Operation, envelope: Envelope) {
+        let answers = &mut operation.responses.responses;
+        let has = |answers: &std::collections::BTreeMap<String, _>, first: char| {
+            answers.keys().any(|status| status.starts_with(first))
+        };
+        let client = !has(answers, '4');
+        let server = !has(answers, '5');
+        if client {
+            answers.insert(
+                "4XX".to_owned(),
+                RefOr::T(error_response(envelope, "Refused: the error envelope")),
+            );
+        }
+        if server {
+            answers.insert(
+                "5XX".to_owned(),
+                RefOr::T(error_response(
+                    envelope,
+                    "Failed or unavailable: the error envelope",
+                )),
+            );
         }
     }
-    api
+
+    pub(super) fn finish(service: Service, mut api: OpenApi) -> OpenApi {
+        api.info = InfoBuilder::new()
+            .title(service.name)
+            .version(service.version)
+            .description(Some(format!(
+                "The Codex `{}` service. Generated from its handlers.",
+                service.name
+            )))
+            .build();
+        let components = api
+            .components
+            .get_or_insert_with(|| ComponentsBuilder::new().build());
+        components.add_security_scheme(
+            SESSION,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "codex-session",
+                "The session token set by sign-in; `better-auth.session_token` and its `__Secure-` forms are read too",
+            ))),
+        );
+        components.add_security_scheme(
+            WORKER_SIGNATURE,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Worker-Signature",
+                "Hex HMAC-SHA256 over `{X-Worker-Timestamp}.{body}` with the shared worker secret; at most 300 s old",
+            ))),
+        );
+        for (name, schema) in [
+            ("ErrorEnvelope", ErrorEnvelope::schema()),
+            ("AuthErrorEnvelope", AuthErrorEnvelope::schema()),
+            ("ErrorBody", ErrorBody::schema()),
+            ("ErrorCode", ErrorCode::schema()),
+            ("Pagination", Pagination::schema()),
+        ] {
+            components.schemas.entry(name.to_owned()).or_insert(schema);
+        }
+        for item in api.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                add_error_answers(operation, service.envelope);
+            }
+        }
+        api
+    }
 }
 
 /// Adds the description of a handler that is routed by hand (a path

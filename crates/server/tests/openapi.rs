@@ -15,8 +15,38 @@ fn committed_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi/codex.json")
 }
 
+fn services_folder() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi/services")
+}
+
 fn generated() -> Value {
     codex_server::openapi::platform_document().expect("the services' documents merge")
+}
+
+/// The workers serve these files as their `/openapi.json` (they do not
+/// build the document themselves), so each must be exactly what the
+/// native host generates and serves.
+#[test]
+fn the_committed_service_documents_are_what_each_service_generates() {
+    let update = std::env::var_os("UPDATE_OPENAPI").is_some();
+    for entry in codex_config::services::all() {
+        let (service, routes) = codex_server::service(entry.name).expect("a service");
+        let routes = codex_http_kit::ServiceRoutes::new(service, routes);
+        let text = routes.document().as_str();
+        let path = services_folder().join(format!("{}.json", entry.name));
+        if update {
+            std::fs::create_dir_all(services_folder()).expect("openapi/services/");
+            std::fs::write(&path, text).expect("a service document written");
+            continue;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == text,
+            "openapi/services/{}.json differs from the routes: run \
+             `UPDATE_OPENAPI=1 cargo test -p codex-server --test openapi`",
+            entry.name
+        );
+    }
 }
 
 #[test]

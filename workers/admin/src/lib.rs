@@ -19,4 +19,4 @@ pub fn routes() -> Routes {
 }
 
 #[cfg(target_arch = "wasm32")]
-codex_http_kit::workers_entry_point!(SERVICE, routes);
+codex_http_kit::workers_entry_point!(SERVICE, routes, "admin");

@@ -12,8 +12,8 @@ mod handlers;
 mod test_routes;
 
 use codex_http_kit::rate_limit::{self, AUTH};
+use codex_http_kit::routes;
 use codex_http_kit::{Envelope, Routes, Service};
-use utoipa_axum::routes;
 
 pub const SERVICE: Service = Service {
     name: "auth-worker",
@@ -50,4 +50,4 @@ pub fn routes() -> Routes {
 }
 
 #[cfg(target_arch = "wasm32")]
-codex_http_kit::workers_entry_point!(SERVICE, routes);
+codex_http_kit::workers_entry_point!(SERVICE, routes, "auth");

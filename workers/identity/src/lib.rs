@@ -14,8 +14,8 @@ mod onboarding;
 
 use axum::routing::get;
 use codex_http_kit::openapi::{Routes, with_body_limit};
+use codex_http_kit::routes;
 use codex_http_kit::{Envelope, Service};
-use utoipa_axum::routes;
 
 pub const SERVICE: Service = Service {
     name: "identity-api",
@@ -47,4 +47,4 @@ pub fn routes() -> Routes {
 }
 
 #[cfg(target_arch = "wasm32")]
-codex_http_kit::workers_entry_point!(SERVICE, routes);
+codex_http_kit::workers_entry_point!(SERVICE, routes, "identity");

@@ -14,8 +14,8 @@ mod organisations;
 mod settings;
 
 use codex_http_kit::openapi::with_body_limit;
+use codex_http_kit::routes;
 use codex_http_kit::{Envelope, Routes, Service};
-use utoipa_axum::routes;
 
 pub const SERVICE: Service = Service {
     name: "organization-api",
@@ -69,4 +69,4 @@ pub fn routes() -> Routes {
 }
 
 #[cfg(target_arch = "wasm32")]
-codex_http_kit::workers_entry_point!(SERVICE, routes);
+codex_http_kit::workers_entry_point!(SERVICE, routes, "org");
