@@ -334,7 +334,7 @@ export interface paths {
         delete: operations["org_delete"];
         options?: never;
         head?: never;
-        /** A field left out is kept, `null` clears it (see [`OrganisationFields`]). */
+        /** Changes the organisation: a field left out is kept, `null` clears it. */
         patch: operations["org_update"];
         trace?: never;
     };
@@ -398,10 +398,7 @@ export interface paths {
         };
         get: operations["org_pending"];
         put?: never;
-        /**
-         * Invites an address: served at `POST …/invitations` and, under the
-         *     front end's name for it, `POST …/members/invite` ([`invite_member`]).
-         */
+        /** Invites an address: the invitation is mailed, and the invitee accepts it. */
         post: operations["org_invite"];
         delete?: never;
         options?: never;
@@ -450,7 +447,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST …/members/invite`: the front end's name for [`invite`]. */
+        /** Invites an address (the front end's name for `POST …/invitations`). */
         post: operations["org_invite_member"];
         delete?: never;
         options?: never;
@@ -532,8 +529,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Links a media item as the intro video (see `codex_orgs::intro_video`:
-         *     until the media library exists, every id is a 404).
+         * Links a media item as the intro video. Until the media library exists,
+         *     every id is answered 404.
          */
         post: operations["org_link_intro_video"];
         delete: operations["org_remove_intro_video"];
@@ -571,7 +568,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A logo upload (multipart field `logo`); see `codex_orgs::settings::replace_logo`. */
+        /** Uploads the organisation's logo (multipart field `logo`). */
         post: operations["org_upload_logo"];
         delete: operations["org_remove_logo"];
         options?: never;
@@ -655,8 +652,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Deletes the caller's account once they typed `DELETE` (see
-         *     `codex_flows::account::delete`), and clears the cookie.
+         * Deletes the caller's account once they typed `DELETE`, and clears the
+         *     cookie.
          */
         delete: operations["identity_delete_account"];
         options?: never;
@@ -696,7 +693,7 @@ export interface paths {
         head?: never;
         /**
          * Moves to a step and/or records the welcome tour seen, dismissed or
-         *     completed (see [`OnboardingChanges`]).
+         *     completed.
          */
         patch: operations["identity_update"];
         trace?: never;
@@ -730,10 +727,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /**
-         * The body is the changes themselves: a field left out is kept, `null`
-         *     clears it (see [`ProfileChanges`]).
-         */
+        /** Changes the caller's profile: a field left out is kept, `null` clears it. */
         patch: operations["identity_update_profile"];
         trace?: never;
     };
@@ -762,8 +756,9 @@ export interface paths {
         };
         /**
          * Public images: avatars and organisation logos, nothing else. Names are
-         *     random, so they are cached long. Each is sent with [`PUBLIC_FILE_POLICY`]
-         *     and `nosniff`, and anything but a raster image as an attachment.
+         *     random, so they are cached long. Each is sent with a sandboxing content
+         *     security policy and `nosniff`, and anything but a raster image as an
+         *     attachment.
          */
         get: operations["identity_serve"];
         put?: never;
@@ -1287,10 +1282,7 @@ export interface components {
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_User: {
-            /**
-             * @description A user as the API shows it (camelCase, BetterAuth's field names), read
-             *     from `SELECT {columns::<User>("u")} FROM users u`.
-             */
+            /** @description A user as the API shows it (BetterAuth's field names). */
             data: {
                 bio?: string | null;
                 /** Format: date-time */
@@ -1715,12 +1707,7 @@ export interface components {
             session: components["schemas"]["SessionRecord"];
             user: components["schemas"]["User"];
         };
-        /**
-         * @description A session as the API shows it. The token itself is never part of it.
-         *
-         *     Read from [`SESSION_COLUMNS`], whose aliases keep the session's `id` and
-         *     timestamps apart from the user's when both are selected.
-         */
+        /** @description A session as the API shows it. The token itself is never part of it. */
         SessionRecord: {
             /** Format: date-time */
             createdAt: string;
@@ -1817,10 +1804,7 @@ export interface components {
             mimeType: string;
             size: number;
         };
-        /**
-         * @description A user as the API shows it (camelCase, BetterAuth's field names), read
-         *     from `SELECT {columns::<User>("u")} FROM users u`.
-         */
+        /** @description A user as the API shows it (BetterAuth's field names). */
         User: {
             bio?: string | null;
             /** Format: date-time */

@@ -27,9 +27,8 @@ pub const LIFETIME: Duration = Duration::hours(24);
 pub const RENEW_AFTER: Duration = Duration::hours(1);
 
 /// A session as the API shows it. The token itself is never part of it.
-///
-/// Read from [`SESSION_COLUMNS`], whose aliases keep the session's `id` and
-/// timestamps apart from the user's when both are selected.
+// Read from `SESSION_COLUMNS`, whose aliases keep the session's `id` and
+// timestamps apart from the user's when both are selected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionRecord {

@@ -74,8 +74,8 @@ impl<'de> Deserialize<'de> for StoredLinks {
     }
 }
 
-/// A user as the API shows it (camelCase, BetterAuth's field names), read
-/// from `SELECT {columns::<User>("u")} FROM users u`.
+/// A user as the API shows it (BetterAuth's field names).
+// Read from `SELECT {columns::<User>("u")} FROM users u`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {

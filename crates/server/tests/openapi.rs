@@ -185,3 +185,36 @@ fn operation_ids_are_unique() {
     ids.dedup();
     assert_eq!(ids.len(), count, "duplicate operation ids");
 }
+
+fn texts<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner) {
+                    ("description" | "summary", Value::String(text)) => found.push(text),
+                    _ => texts(inner, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| texts(item, found)),
+        _ => {}
+    }
+}
+
+/// Descriptions come from doc comments, and the front end's developers read
+/// them: no crate paths, no rustdoc links, no SQL.
+#[test]
+fn descriptions_speak_of_the_api_not_the_code() {
+    let document = generated();
+    let mut found = Vec::new();
+    texts(&document, &mut found);
+    assert!(found.len() > 50);
+    for text in found {
+        for internal in ["codex_", "[`", "SELECT ", "::<"] {
+            assert!(
+                !text.contains(internal),
+                "a description speaks of the code ({internal}): {text}"
+            );
+        }
+    }
+}

@@ -82,8 +82,10 @@ fn is_raster_image(content_type: Option<&str>) -> bool {
 }
 
 /// Public images: avatars and organisation logos, nothing else. Names are
-/// random, so they are cached long. Each is sent with [`PUBLIC_FILE_POLICY`]
-/// and `nosniff`, and anything but a raster image as an attachment.
+/// random, so they are cached long. Each is sent with a sandboxing content
+/// security policy and `nosniff`, and anything but a raster image as an
+/// attachment.
+// The policy is `PUBLIC_FILE_POLICY`.
 #[utoipa::path(get, path = "/assets/{key}", tag = "identity",
     params(("key" = String, Path, description = "The file's key; it may contain slashes")),
     responses((status = 200, description = "The image's bytes, with its content type", content_type = "application/octet-stream", body = Vec<u8>)))]

@@ -24,8 +24,7 @@ pub async fn profile(
     Ok(Data(profile::get(state.ctx(), &viewer.user.id).await?))
 }
 
-/// The body is the changes themselves: a field left out is kept, `null`
-/// clears it (see [`ProfileChanges`]).
+/// Changes the caller's profile: a field left out is kept, `null` clears it.
 #[utoipa::path(patch, path = "/api/user/profile", tag = "identity",
     security(("session" = [])), request_body = ProfileChanges,
     responses((status = 200, description = "The profile after the change", body = DataEnvelope<User>)))]
@@ -72,8 +71,9 @@ pub struct DeleteBody {
     confirmation: String,
 }
 
-/// Deletes the caller's account once they typed `DELETE` (see
-/// `codex_flows::account::delete`), and clears the cookie.
+/// Deletes the caller's account once they typed `DELETE`, and clears the
+/// cookie.
+// The rules: `codex_flows::account::delete`.
 #[utoipa::path(delete, path = "/api/user/account", tag = "identity",
     security(("session" = [])), request_body = DeleteBody,
     responses((status = 204, description = "Deleted and signed out; the cookie is cleared")))]

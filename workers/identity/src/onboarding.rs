@@ -22,7 +22,7 @@ pub async fn get(
 }
 
 /// Moves to a step and/or records the welcome tour seen, dismissed or
-/// completed (see [`OnboardingChanges`]).
+/// completed.
 #[utoipa::path(patch, path = "/api/user/creator-onboarding", tag = "identity",
     security(("session" = [])), request_body = OnboardingChanges,
     responses((status = 200, description = "The onboarding after the change", body = DataEnvelope<Onboarding>)))]

@@ -141,8 +141,8 @@ pub struct InviteBody {
     role: String,
 }
 
-/// Invites an address: served at `POST …/invitations` and, under the
-/// front end's name for it, `POST …/members/invite` ([`invite_member`]).
+/// Invites an address: the invitation is mailed, and the invitee accepts it.
+// Also served, under the front end's name for it, by `invite_member`.
 #[utoipa::path(post,
     path = "/api/organizations/{id}/invitations",
     tag = "org",
@@ -249,7 +249,7 @@ pub async fn decline(
     Ok(no_content())
 }
 
-/// `POST …/members/invite`: the front end's name for [`invite`].
+/// Invites an address (the front end's name for `POST …/invitations`).
 #[utoipa::path(post,
     path = "/api/organizations/{id}/members/invite",
     tag = "org",

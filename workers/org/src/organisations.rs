@@ -142,7 +142,7 @@ pub async fn get(
     Ok(Data(organisation::get(state.ctx(), id).await?))
 }
 
-/// A field left out is kept, `null` clears it (see [`OrganisationFields`]).
+/// Changes the organisation: a field left out is kept, `null` clears it.
 #[utoipa::path(patch,
     path = "/api/organizations/{id}",
     tag = "org",

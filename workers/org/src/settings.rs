@@ -140,7 +140,8 @@ pub struct LogoForm {
     logo: Vec<u8>,
 }
 
-/// A logo upload (multipart field `logo`); see `codex_orgs::settings::replace_logo`.
+/// Uploads the organisation's logo (multipart field `logo`).
+// The rules: `codex_orgs::settings::replace_logo`.
 #[utoipa::path(post,
     path = "/api/organizations/{id}/settings/branding/logo",
     tag = "org",
@@ -197,8 +198,9 @@ pub struct IntroVideoBody {
     media_item_id: String,
 }
 
-/// Links a media item as the intro video (see `codex_orgs::intro_video`:
-/// until the media library exists, every id is a 404).
+/// Links a media item as the intro video. Until the media library exists,
+/// every id is answered 404.
+// The rules: `codex_orgs::intro_video`.
 #[utoipa::path(post,
     path = "/api/organizations/{id}/settings/branding/intro-video",
     tag = "org",
