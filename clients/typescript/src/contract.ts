@@ -26,7 +26,7 @@ function expectType<Check extends true>(): Check | undefined {
 type Profile = Ok<"/api/user/profile", "get">["data"];
 expectType<Exactly<Profile["name"], string>>();
 expectType<Exactly<Profile["email"], string>>();
-expectType<Exactly<Profile["image"], string | null | undefined>>();
+expectType<Exactly<Profile["image"], string | null>>();
 expectType<Exactly<Profile["role"], "customer" | "creator" | "admin" | "system" | "platform_owner">>();
 
 // identity: the e-mail preferences page.
@@ -55,11 +55,11 @@ expectType<Exactly<null extends MyMembership["role"] ? true : false, true>>();
 type TeamMember = Ok<"/api/organizations/{id}/members", "get">["items"][number];
 expectType<Exactly<TeamMember["userId"], string>>();
 expectType<Exactly<TeamMember["email"], string | null | undefined>>();
-expectType<Exactly<TeamMember["avatarUrl"], string | null | undefined>>();
+expectType<Exactly<TeamMember["avatarUrl"], string | null>>();
 
 // org: every organisation page reads the public info, intro video included.
 type PublicInfo = Ok<"/api/organizations/public/{slug}/info", "get">["data"];
-expectType<Exactly<PublicInfo["introVideoUrl"], string | null | undefined>>();
+expectType<Exactly<PublicInfo["introVideoUrl"], string | null>>();
 expectType<Exactly<PublicInfo["brandColors"]["primary"], string>>();
 
 // org: the storefront's creators and figures.

@@ -843,54 +843,54 @@ export interface components {
             avatar: string;
         };
         BrandColors: {
-            accent?: string | null;
-            background?: string | null;
+            accent: string | null;
+            background: string | null;
             primary: string;
-            secondary?: string | null;
+            secondary: string | null;
         };
         BrandFineTune: {
-            darkModeOverrides?: string | null;
-            darkTokenOverrides?: string | null;
-            tokenOverrides?: string | null;
+            darkModeOverrides: string | null;
+            darkTokenOverrides: string | null;
+            tokenOverrides: string | null;
         };
         BrandFonts: {
-            body?: string | null;
-            heading?: string | null;
+            body: string | null;
+            heading: string | null;
         };
         Branding: {
-            accentColorHex?: string | null;
-            backgroundColorHex?: string | null;
+            accentColorHex: string | null;
+            backgroundColorHex: string | null;
             /** @description JSON object text: overrides applied in dark mode. */
-            darkModeOverrides?: string | null;
+            darkModeOverrides: string | null;
             /** @description JSON object text: design-token overrides for the dark theme. */
-            darkTokenOverrides?: string | null;
+            darkTokenOverrides: string | null;
             /**
              * Format: double
              * @description Stored as text.
              */
             densityValue: number;
-            fontBody?: string | null;
-            fontHeading?: string | null;
+            fontBody: string | null;
+            fontHeading: string | null;
             heroLayout: string;
             /**
              * Format: uuid
              * @description The media item the intro video was made from (see `intro_video`).
              */
-            introVideoMediaItemId?: string | null;
+            introVideoMediaItemId: string | null;
             /** @description Where the intro video plays; none until one is linked and ready. */
-            introVideoUrl?: string | null;
-            logoUrl?: string | null;
+            introVideoUrl: string | null;
+            logoUrl: string | null;
             /** @description JSON array text: the pricing page's questions and answers. */
-            pricingFaq?: string | null;
+            pricingFaq: string | null;
             primaryColorHex: string;
             /**
              * Format: double
              * @description Stored as text.
              */
             radiusValue: number;
-            secondaryColorHex?: string | null;
+            secondaryColorHex: string | null;
             /** @description JSON object text: design-token overrides for the light theme. */
-            tokenOverrides?: string | null;
+            tokenOverrides: string | null;
         };
         /**
          * @description Changes to branding (the body of `PUT …/settings/branding`). A field
@@ -931,14 +931,14 @@ export interface components {
             kv: components["schemas"]["Status"];
         };
         Contact: {
-            contactUrl?: string | null;
-            instagramUrl?: string | null;
+            contactUrl: string | null;
+            instagramUrl: string | null;
             platformName: string;
             supportEmail: string;
-            tiktokUrl?: string | null;
+            tiktokUrl: string | null;
             timezone: string;
-            twitterUrl?: string | null;
-            youtubeUrl?: string | null;
+            twitterUrl: string | null;
+            youtubeUrl: string | null;
         };
         /**
          * @description Changes to contact settings (the body of `PUT …/settings/contact`). A
@@ -962,7 +962,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             slug: string;
-            thumbnailUrl?: string | null;
+            thumbnailUrl: string | null;
             title: string;
         };
         /** @description How much content there is, by kind. */
@@ -978,8 +978,8 @@ export interface components {
         };
         /** @description A creator as the storefront shows them. */
         Creator: {
-            avatarUrl?: string | null;
-            bio?: string | null;
+            avatarUrl: string | null;
+            bio: string | null;
             /** Format: int64 */
             contentCount: number;
             id: string;
@@ -991,7 +991,7 @@ export interface components {
             recentContent: components["schemas"]["ContentCard"][];
             role: components["schemas"]["MemberRole"];
             socialLinks: components["schemas"]["StoredLinks"];
-            username?: string | null;
+            username: string | null;
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_AllSettings: {
@@ -1005,52 +1005,52 @@ export interface components {
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_Branding: {
             data: {
-                accentColorHex?: string | null;
-                backgroundColorHex?: string | null;
+                accentColorHex: string | null;
+                backgroundColorHex: string | null;
                 /** @description JSON object text: overrides applied in dark mode. */
-                darkModeOverrides?: string | null;
+                darkModeOverrides: string | null;
                 /** @description JSON object text: design-token overrides for the dark theme. */
-                darkTokenOverrides?: string | null;
+                darkTokenOverrides: string | null;
                 /**
                  * Format: double
                  * @description Stored as text.
                  */
                 densityValue: number;
-                fontBody?: string | null;
-                fontHeading?: string | null;
+                fontBody: string | null;
+                fontHeading: string | null;
                 heroLayout: string;
                 /**
                  * Format: uuid
                  * @description The media item the intro video was made from (see `intro_video`).
                  */
-                introVideoMediaItemId?: string | null;
+                introVideoMediaItemId: string | null;
                 /** @description Where the intro video plays; none until one is linked and ready. */
-                introVideoUrl?: string | null;
-                logoUrl?: string | null;
+                introVideoUrl: string | null;
+                logoUrl: string | null;
                 /** @description JSON array text: the pricing page's questions and answers. */
-                pricingFaq?: string | null;
+                pricingFaq: string | null;
                 primaryColorHex: string;
                 /**
                  * Format: double
                  * @description Stored as text.
                  */
                 radiusValue: number;
-                secondaryColorHex?: string | null;
+                secondaryColorHex: string | null;
                 /** @description JSON object text: design-token overrides for the light theme. */
-                tokenOverrides?: string | null;
+                tokenOverrides: string | null;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_Contact: {
             data: {
-                contactUrl?: string | null;
-                instagramUrl?: string | null;
+                contactUrl: string | null;
+                instagramUrl: string | null;
                 platformName: string;
                 supportEmail: string;
-                tiktokUrl?: string | null;
+                tiktokUrl: string | null;
                 timezone: string;
-                twitterUrl?: string | null;
-                youtubeUrl?: string | null;
+                twitterUrl: string | null;
+                youtubeUrl: string | null;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -1084,13 +1084,13 @@ export interface components {
              */
             data: {
                 /** @description Why preparing the video failed; none otherwise. */
-                error?: string | null;
-                introVideoUrl?: string | null;
+                error: string | null;
+                introVideoUrl: string | null;
                 /**
                  * Format: int32
                  * @description Percent done while the video is prepared; none otherwise.
                  */
-                progress?: number | null;
+                progress: number | null;
                 status: components["schemas"]["IntroVideoState"];
             };
         };
@@ -1131,9 +1131,9 @@ export interface components {
              */
             data: {
                 /** Format: date-time */
-                joinedAt?: string | null;
-                role?: components["schemas"]["MemberRole"] | null;
-                status?: components["schemas"]["MemberStatus"] | null;
+                joinedAt: string | null;
+                role: components["schemas"]["MemberRole"] | null;
+                status: components["schemas"]["MemberStatus"] | null;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -1154,16 +1154,16 @@ export interface components {
             /** @description The onboarding state as the API shows it. */
             data: {
                 /** Format: date-time */
-                completedAt?: string | null;
+                completedAt: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 currentStep: components["schemas"]["Step"];
                 /** Format: date-time */
-                dismissedAt?: string | null;
+                dismissedAt: string | null;
                 /** Format: date-time */
                 updatedAt: string;
                 /** Format: date-time */
-                welcomeSeenAt?: string | null;
+                welcomeSeenAt: string | null;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -1171,15 +1171,15 @@ export interface components {
             data: {
                 /** Format: date-time */
                 createdAt: string;
-                description?: string | null;
+                description: string | null;
                 /** Format: uuid */
                 id: string;
-                logoUrl?: string | null;
+                logoUrl: string | null;
                 name: string;
                 slug: string;
                 /** Format: date-time */
                 updatedAt: string;
-                websiteUrl?: string | null;
+                websiteUrl: string | null;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -1188,7 +1188,7 @@ export interface components {
             data: {
                 enablePurchases: boolean;
                 enableSignups: boolean;
-                logoUrl?: string | null;
+                logoUrl: string | null;
                 platformName: string;
                 primaryColorHex: string;
                 supportEmail: string;
@@ -1207,13 +1207,13 @@ export interface components {
                 brandFonts: components["schemas"]["BrandFonts"];
                 /** Format: double */
                 brandRadius: number;
-                description?: string | null;
+                description: string | null;
                 enableSubscriptions: boolean;
                 heroLayout: string;
                 /** Format: uuid */
                 id: string;
-                introVideoUrl?: string | null;
-                logoUrl?: string | null;
+                introVideoUrl: string | null;
+                logoUrl: string | null;
                 name: string;
                 slug: string;
             };
@@ -1248,8 +1248,8 @@ export interface components {
              */
             data: {
                 /** Format: date-time */
-                joinedAt?: string | null;
-                role?: components["schemas"]["MemberRole"] | null;
+                joinedAt: string | null;
+                role: components["schemas"]["MemberRole"] | null;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -1260,9 +1260,9 @@ export interface components {
              *     as `image` for older clients.
              */
             data: {
-                avatarUrl?: string | null;
+                avatarUrl: string | null;
                 email?: string | null;
-                image?: string | null;
+                image: string | null;
                 /** Format: date-time */
                 joinedAt: string;
                 name: string;
@@ -1284,19 +1284,19 @@ export interface components {
         DataEnvelope_User: {
             /** @description A user as the API shows it (BetterAuth's field names). */
             data: {
-                bio?: string | null;
+                bio: string | null;
                 /** Format: date-time */
                 createdAt: string;
                 email: string;
                 emailVerified: boolean;
                 id: string;
-                image?: string | null;
+                image: string | null;
                 name: string;
                 role: components["schemas"]["Role"];
                 socialLinks?: components["schemas"]["StoredLinks"];
                 /** Format: date-time */
                 updatedAt: string;
-                username?: string | null;
+                username: string | null;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -1304,7 +1304,7 @@ export interface components {
             data: {
                 /** Format: uuid */
                 id: string;
-                logoUrl?: string | null;
+                logoUrl: string | null;
                 name: string;
                 role: components["schemas"]["MemberRole"];
                 slug: string;
@@ -1373,13 +1373,13 @@ export interface components {
          */
         IntroVideoStatus: {
             /** @description Why preparing the video failed; none otherwise. */
-            error?: string | null;
-            introVideoUrl?: string | null;
+            error: string | null;
+            introVideoUrl: string | null;
             /**
              * Format: int32
              * @description Percent done while the video is prepared; none otherwise.
              */
-            progress?: number | null;
+            progress: number | null;
             status: components["schemas"]["IntroVideoState"];
         };
         Invitation: {
@@ -1405,8 +1405,8 @@ export interface components {
         /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
         ListEnvelope_Creator: {
             items: {
-                avatarUrl?: string | null;
-                bio?: string | null;
+                avatarUrl: string | null;
+                bio: string | null;
                 /** Format: int64 */
                 contentCount: number;
                 id: string;
@@ -1418,7 +1418,7 @@ export interface components {
                 recentContent: components["schemas"]["ContentCard"][];
                 role: components["schemas"]["MemberRole"];
                 socialLinks: components["schemas"]["StoredLinks"];
-                username?: string | null;
+                username: string | null;
             }[];
             pagination: components["schemas"]["Pagination"];
         };
@@ -1442,24 +1442,24 @@ export interface components {
             items: {
                 /** Format: date-time */
                 createdAt: string;
-                description?: string | null;
+                description: string | null;
                 /** Format: uuid */
                 id: string;
-                logoUrl?: string | null;
+                logoUrl: string | null;
                 name: string;
                 slug: string;
                 /** Format: date-time */
                 updatedAt: string;
-                websiteUrl?: string | null;
+                websiteUrl: string | null;
             }[];
             pagination: components["schemas"]["Pagination"];
         };
         /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
         ListEnvelope_TeamMember: {
             items: {
-                avatarUrl?: string | null;
+                avatarUrl: string | null;
                 email?: string | null;
-                image?: string | null;
+                image: string | null;
                 /** Format: date-time */
                 joinedAt: string;
                 name: string;
@@ -1505,15 +1505,15 @@ export interface components {
          */
         MyMembership: {
             /** Format: date-time */
-            joinedAt?: string | null;
-            role?: components["schemas"]["MemberRole"] | null;
-            status?: components["schemas"]["MemberStatus"] | null;
+            joinedAt: string | null;
+            role: components["schemas"]["MemberRole"] | null;
+            status: components["schemas"]["MemberStatus"] | null;
         };
         /** @description An organisation the user is an active member of, with their role. */
         MyOrganisation: {
             /** Format: uuid */
             id: string;
-            logoUrl?: string | null;
+            logoUrl: string | null;
             name: string;
             role: components["schemas"]["MemberRole"];
             slug: string;
@@ -1535,16 +1535,16 @@ export interface components {
         /** @description The onboarding state as the API shows it. */
         Onboarding: {
             /** Format: date-time */
-            completedAt?: string | null;
+            completedAt: string | null;
             /** Format: date-time */
             createdAt: string;
             currentStep: components["schemas"]["Step"];
             /** Format: date-time */
-            dismissedAt?: string | null;
+            dismissedAt: string | null;
             /** Format: date-time */
             updatedAt: string;
             /** Format: date-time */
-            welcomeSeenAt?: string | null;
+            welcomeSeenAt: string | null;
         };
         /**
          * @description What a `PATCH` changes (its body): any of the step and the three
@@ -1560,15 +1560,15 @@ export interface components {
         Organisation: {
             /** Format: date-time */
             createdAt: string;
-            description?: string | null;
+            description: string | null;
             /** Format: uuid */
             id: string;
-            logoUrl?: string | null;
+            logoUrl: string | null;
             name: string;
             slug: string;
             /** Format: date-time */
             updatedAt: string;
-            websiteUrl?: string | null;
+            websiteUrl: string | null;
         };
         /**
          * @description What a creator may set on an organisation: the body of `POST` (create)
@@ -1589,7 +1589,7 @@ export interface components {
          *     to it.
          */
         OrganisationLink: {
-            logoUrl?: string | null;
+            logoUrl: string | null;
             name: string;
             slug: string;
         };
@@ -1622,7 +1622,7 @@ export interface components {
         PlatformSettings: {
             enablePurchases: boolean;
             enableSignups: boolean;
-            logoUrl?: string | null;
+            logoUrl: string | null;
             platformName: string;
             primaryColorHex: string;
             supportEmail: string;
@@ -1656,13 +1656,13 @@ export interface components {
             brandFonts: components["schemas"]["BrandFonts"];
             /** Format: double */
             brandRadius: number;
-            description?: string | null;
+            description: string | null;
             enableSubscriptions: boolean;
             heroLayout: string;
             /** Format: uuid */
             id: string;
-            introVideoUrl?: string | null;
-            logoUrl?: string | null;
+            introVideoUrl: string | null;
+            logoUrl: string | null;
             name: string;
             slug: string;
         };
@@ -1714,10 +1714,10 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             id: string;
-            ipAddress?: string | null;
+            ipAddress: string | null;
             /** Format: date-time */
             updatedAt: string;
-            userAgent?: string | null;
+            userAgent: string | null;
             userId: string;
         };
         SignInBody: {
@@ -1755,8 +1755,8 @@ export interface components {
          */
         Standing: {
             /** Format: date-time */
-            joinedAt?: string | null;
-            role?: components["schemas"]["MemberRole"] | null;
+            joinedAt: string | null;
+            role: components["schemas"]["MemberRole"] | null;
         };
         /** @enum {string} */
         Status: "healthy" | "unhealthy";
@@ -1772,9 +1772,9 @@ export interface components {
          *     as `image` for older clients.
          */
         TeamMember: {
-            avatarUrl?: string | null;
+            avatarUrl: string | null;
             email?: string | null;
-            image?: string | null;
+            image: string | null;
             /** Format: date-time */
             joinedAt: string;
             name: string;
@@ -1806,19 +1806,19 @@ export interface components {
         };
         /** @description A user as the API shows it (BetterAuth's field names). */
         User: {
-            bio?: string | null;
+            bio: string | null;
             /** Format: date-time */
             createdAt: string;
             email: string;
             emailVerified: boolean;
             id: string;
-            image?: string | null;
+            image: string | null;
             name: string;
             role: components["schemas"]["Role"];
             socialLinks?: components["schemas"]["StoredLinks"];
             /** Format: date-time */
             updatedAt: string;
-            username?: string | null;
+            username: string | null;
         };
     };
     responses: never;

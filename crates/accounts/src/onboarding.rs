@@ -59,8 +59,11 @@ impl fmt::Display for Step {
 pub struct Onboarding {
     #[row(parse)]
     pub current_step: Step,
+    #[schema(required = true)]
     pub welcome_seen_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub dismissed_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub completed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -40,7 +40,9 @@ pub struct SessionRecord {
     pub created_at: DateTime<Utc>,
     #[row(rename = "session_updated_at")]
     pub updated_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub ip_address: Option<String>,
+    #[schema(required = true)]
     pub user_agent: Option<String>,
 }
 

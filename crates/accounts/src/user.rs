@@ -83,10 +83,13 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub email_verified: bool,
+    #[schema(required = true)]
     pub image: Option<String>,
     #[row(parse)]
     pub role: Role,
+    #[schema(required = true)]
     pub username: Option<String>,
+    #[schema(required = true)]
     pub bio: Option<String>,
     #[row(json)]
     #[serde(default)]
@@ -139,9 +142,12 @@ pub async fn find_live_by_email(
 pub struct UserCard {
     pub id: String,
     pub name: String,
+    #[schema(required = true)]
     pub image: Option<String>,
     pub email: String,
+    #[schema(required = true)]
     pub username: Option<String>,
+    #[schema(required = true)]
     pub bio: Option<String>,
     #[row(json)]
     #[serde(default)]

@@ -25,6 +25,7 @@ pub struct ContentCard {
     pub id: Uuid,
     pub slug: String,
     pub title: String,
+    #[schema(required = true)]
     pub thumbnail_url: Option<String>,
     pub content_type: String,
 }
@@ -35,8 +36,11 @@ pub struct ContentCard {
 pub struct Creator {
     pub id: String,
     pub name: String,
+    #[schema(required = true)]
     pub username: Option<String>,
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
+    #[schema(required = true)]
     pub bio: Option<String>,
     pub social_links: StoredLinks,
     pub role: MemberRole,

@@ -21,7 +21,9 @@ pub struct TeamMember {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     pub name: String,
+    #[schema(required = true)]
     pub avatar_url: Option<String>,
+    #[schema(required = true)]
     pub image: Option<String>,
     pub role: MemberRole,
     pub status: MemberStatus,

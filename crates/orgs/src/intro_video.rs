@@ -34,10 +34,13 @@ pub enum IntroVideoState {
 #[serde(rename_all = "camelCase")]
 pub struct IntroVideoStatus {
     pub status: IntroVideoState,
+    #[schema(required = true)]
     pub intro_video_url: Option<String>,
     /// Percent done while the video is prepared; none otherwise.
+    #[schema(required = true)]
     pub progress: Option<u8>,
     /// Why preparing the video failed; none otherwise.
+    #[schema(required = true)]
     pub error: Option<String>,
 }
 

@@ -111,8 +111,11 @@ pub async fn list(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MyMembership {
+    #[schema(required = true)]
     pub role: Option<MemberRole>,
+    #[schema(required = true)]
     pub status: Option<MemberStatus>,
+    #[schema(required = true)]
     pub joined_at: Option<DateTime<Utc>>,
 }
 

@@ -162,7 +162,9 @@ pub async fn lookup(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Standing {
+    #[schema(required = true)]
     pub role: Option<MemberRole>,
+    #[schema(required = true)]
     pub joined_at: Option<DateTime<Utc>>,
 }
 

@@ -29,8 +29,11 @@ pub struct Organisation {
     pub id: Uuid,
     pub name: String,
     pub slug: String,
+    #[schema(required = true)]
     pub description: Option<String>,
+    #[schema(required = true)]
     pub logo_url: Option<String>,
+    #[schema(required = true)]
     pub website_url: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -221,6 +224,7 @@ pub struct MyOrganisation {
     pub id: Uuid,
     pub name: String,
     pub slug: String,
+    #[schema(required = true)]
     pub logo_url: Option<String>,
     #[row(parse)]
     pub role: MemberRole,
@@ -387,7 +391,9 @@ pub struct PublicInfo {
     pub id: Uuid,
     pub slug: String,
     pub name: String,
+    #[schema(required = true)]
     pub description: Option<String>,
+    #[schema(required = true)]
     pub logo_url: Option<String>,
     pub brand_colors: BrandColors,
     pub brand_fonts: BrandFonts,
@@ -395,6 +401,7 @@ pub struct PublicInfo {
     pub brand_density: f64,
     pub hero_layout: String,
     pub brand_fine_tune: BrandFineTune,
+    #[schema(required = true)]
     pub intro_video_url: Option<String>,
     pub enable_subscriptions: bool,
 }
@@ -402,22 +409,30 @@ pub struct PublicInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BrandColors {
     pub primary: String,
+    #[schema(required = true)]
     pub secondary: Option<String>,
+    #[schema(required = true)]
     pub accent: Option<String>,
+    #[schema(required = true)]
     pub background: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BrandFonts {
+    #[schema(required = true)]
     pub body: Option<String>,
+    #[schema(required = true)]
     pub heading: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BrandFineTune {
+    #[schema(required = true)]
     pub token_overrides: Option<String>,
+    #[schema(required = true)]
     pub dark_mode_overrides: Option<String>,
+    #[schema(required = true)]
     pub dark_token_overrides: Option<String>,
 }
 

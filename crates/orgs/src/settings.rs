@@ -43,12 +43,18 @@ pub async fn all(ctx: &Context, organization_id: Uuid) -> Result<AllSettings, Ap
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Branding {
+    #[schema(required = true)]
     pub logo_url: Option<String>,
     pub primary_color_hex: String,
+    #[schema(required = true)]
     pub secondary_color_hex: Option<String>,
+    #[schema(required = true)]
     pub accent_color_hex: Option<String>,
+    #[schema(required = true)]
     pub background_color_hex: Option<String>,
+    #[schema(required = true)]
     pub font_body: Option<String>,
+    #[schema(required = true)]
     pub font_heading: Option<String>,
     /// Stored as text.
     #[row(parse)]
@@ -58,16 +64,22 @@ pub struct Branding {
     pub density_value: f64,
     pub hero_layout: String,
     /// JSON object text: design-token overrides for the light theme.
+    #[schema(required = true)]
     pub token_overrides: Option<String>,
     /// JSON object text: overrides applied in dark mode.
+    #[schema(required = true)]
     pub dark_mode_overrides: Option<String>,
     /// JSON object text: design-token overrides for the dark theme.
+    #[schema(required = true)]
     pub dark_token_overrides: Option<String>,
     /// JSON array text: the pricing page's questions and answers.
+    #[schema(required = true)]
     pub pricing_faq: Option<String>,
     /// The media item the intro video was made from (see `intro_video`).
+    #[schema(required = true)]
     pub intro_video_media_item_id: Option<Uuid>,
     /// Where the intro video plays; none until one is linked and ready.
+    #[schema(required = true)]
     pub intro_video_url: Option<String>,
 }
 
@@ -381,11 +393,16 @@ pub(crate) async fn forget_public_of(ctx: &Context, organization_id: Uuid) {
 pub struct Contact {
     pub platform_name: String,
     pub support_email: String,
+    #[schema(required = true)]
     pub contact_url: Option<String>,
     pub timezone: String,
+    #[schema(required = true)]
     pub twitter_url: Option<String>,
+    #[schema(required = true)]
     pub youtube_url: Option<String>,
+    #[schema(required = true)]
     pub instagram_url: Option<String>,
+    #[schema(required = true)]
     pub tiktok_url: Option<String>,
 }
 

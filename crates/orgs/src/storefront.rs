@@ -71,6 +71,7 @@ pub struct OrganisationLink {
     pub user_id: String,
     pub slug: String,
     pub name: String,
+    #[schema(required = true)]
     pub logo_url: Option<String>,
 }
 

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct PlatformSettings {
     pub platform_name: String,
+    #[schema(required = true)]
     pub logo_url: Option<String>,
     pub primary_color_hex: String,
     pub support_email: String,
