@@ -165,8 +165,38 @@ impl ServiceRoutes {
 
 fn with_shared_routes(routes: Routes) -> Routes {
     routes
-        .routes(routes!(health::health))
-        .routes(routes!(openapi_json))
+        .add(routes!(health::health))
+        .add(routes!(openapi_json))
+}
+
+/// How a service adds the handlers [`routes!`](crate::routes) collected.
+pub trait AddRoutes {
+    /// Adds `handlers`, refusing (natively, where schemas are collected) a
+    /// schema named like another schema of the service but different:
+    /// utoipa would keep only one of them, and the document would describe
+    /// the other answer wrongly. Rename one with `#[schema(as = …)]`.
+    #[must_use]
+    fn add(self, handlers: UtoipaMethodRouter<AppState>) -> Self;
+}
+
+impl AddRoutes for Routes {
+    fn add(self, handlers: UtoipaMethodRouter<AppState>) -> Self {
+        let known = self.get_openapi().components.as_ref();
+        for (index, (name, schema)) in handlers.0.iter().enumerate() {
+            let earlier = handlers.0[..index]
+                .iter()
+                .find(|(other, _)| other == name)
+                .map(|(_, schema)| schema);
+            let registered = known.and_then(|components| components.schemas.get(name));
+            for other in earlier.into_iter().chain(registered) {
+                assert!(
+                    other == schema,
+                    "two different schemas are named {name}: rename one with #[schema(as = …)]"
+                );
+            }
+        }
+        self.routes(handlers)
+    }
 }
 
 /// Registers handlers by their `#[utoipa::path]` annotations, as

@@ -11,6 +11,7 @@ mod better_auth;
 mod handlers;
 mod test_routes;
 
+use codex_http_kit::openapi::AddRoutes as _;
 use codex_http_kit::rate_limit::{self, AUTH};
 use codex_http_kit::routes;
 use codex_http_kit::{Envelope, Routes, Service};
@@ -24,20 +25,20 @@ pub const SERVICE: Service = Service {
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Routes {
     let limited = Routes::new()
-        .routes(routes!(handlers::sign_up))
-        .routes(routes!(handlers::sign_in))
-        .routes(routes!(handlers::request_password_reset))
-        .routes(routes!(handlers::reset_password))
+        .add(routes!(handlers::sign_up))
+        .add(routes!(handlers::sign_in))
+        .add(routes!(handlers::request_password_reset))
+        .add(routes!(handlers::reset_password))
         .route_layer(axum::middleware::from_fn(|request, next| {
             rate_limit::enforce(AUTH, request, next)
         }));
     Routes::new()
         .merge(limited)
-        .routes(routes!(handlers::sign_out))
-        .routes(routes!(handlers::get_session))
-        .routes(routes!(handlers::send_verification_email))
-        .routes(routes!(handlers::verify_email))
-        .routes(routes!(handlers::change_password))
+        .add(routes!(handlers::sign_out))
+        .add(routes!(handlers::get_session))
+        .add(routes!(handlers::send_verification_email))
+        .add(routes!(handlers::verify_email))
+        .add(routes!(handlers::change_password))
         // Every other path under /api/auth/ answers 404 in BetterAuth's
         // shape: not an operation, so not described.
         .route(

@@ -13,6 +13,7 @@ mod membership;
 mod onboarding;
 
 use axum::routing::get;
+use codex_http_kit::openapi::AddRoutes as _;
 use codex_http_kit::openapi::{Routes, with_body_limit};
 use codex_http_kit::routes;
 use codex_http_kit::{Envelope, Service};
@@ -26,19 +27,19 @@ pub const SERVICE: Service = Service {
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Routes {
     let mut routes = Routes::new()
-        .routes(routes!(handlers::profile, handlers::update_profile))
-        .routes(with_body_limit(
+        .add(routes!(handlers::profile, handlers::update_profile))
+        .add(with_body_limit(
             routes!(avatar::upload, avatar::remove),
             avatar::MAX_BODY,
         ))
-        .routes(routes!(handlers::upgrade_to_creator))
-        .routes(routes!(handlers::delete_account))
-        .routes(routes!(
+        .add(routes!(handlers::upgrade_to_creator))
+        .add(routes!(handlers::delete_account))
+        .add(routes!(
             handlers::notification_preferences,
             handlers::update_notification_preferences
         ))
-        .routes(routes!(onboarding::get, onboarding::update))
-        .routes(routes!(membership::lookup))
+        .add(routes!(onboarding::get, onboarding::update))
+        .add(routes!(membership::lookup))
         // A key may hold slashes: axum's catch-all, which OpenAPI cannot
         // write, so the route is described as `/assets/{key}`.
         .route("/assets/{*key}", get(avatar::serve));

@@ -13,6 +13,7 @@ mod members;
 mod organisations;
 mod settings;
 
+use codex_http_kit::openapi::AddRoutes as _;
 use codex_http_kit::openapi::with_body_limit;
 use codex_http_kit::routes;
 use codex_http_kit::{Envelope, Routes, Service};
@@ -26,46 +27,46 @@ pub const SERVICE: Service = Service {
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Routes {
     Routes::new()
-        .routes(routes!(organisations::create, organisations::list))
-        .routes(routes!(organisations::check_slug))
-        .routes(routes!(organisations::by_slug))
-        .routes(routes!(organisations::mine))
-        .routes(routes!(organisations::public_branding))
-        .routes(routes!(organisations::public_info))
-        .routes(routes!(organisations::public_creators))
-        .routes(routes!(organisations::public_stats))
-        .routes(routes!(members::accept))
-        .routes(routes!(members::decline))
-        .routes(routes!(
+        .add(routes!(organisations::create, organisations::list))
+        .add(routes!(organisations::check_slug))
+        .add(routes!(organisations::by_slug))
+        .add(routes!(organisations::mine))
+        .add(routes!(organisations::public_branding))
+        .add(routes!(organisations::public_info))
+        .add(routes!(organisations::public_creators))
+        .add(routes!(organisations::public_stats))
+        .add(routes!(members::accept))
+        .add(routes!(members::decline))
+        .add(routes!(
             organisations::get,
             organisations::update,
             organisations::delete
         ))
-        .routes(routes!(members::list))
-        .routes(routes!(members::mine))
+        .add(routes!(members::list))
+        .add(routes!(members::mine))
         // The front end's name for inviting: the same rules as
         // `POST …/invitations` (an invitation, its mail, the accept step).
-        .routes(routes!(members::invite_member))
-        .routes(routes!(members::change_role, members::remove))
-        .routes(routes!(members::invite, members::pending))
-        .routes(routes!(members::revoke))
-        .routes(routes!(followers::follow, followers::unfollow))
-        .routes(routes!(followers::me))
-        .routes(routes!(followers::count))
-        .routes(routes!(settings::all))
-        .routes(routes!(settings::branding, settings::update_branding))
-        .routes(with_body_limit(
+        .add(routes!(members::invite_member))
+        .add(routes!(members::change_role, members::remove))
+        .add(routes!(members::invite, members::pending))
+        .add(routes!(members::revoke))
+        .add(routes!(followers::follow, followers::unfollow))
+        .add(routes!(followers::me))
+        .add(routes!(followers::count))
+        .add(routes!(settings::all))
+        .add(routes!(settings::branding, settings::update_branding))
+        .add(with_body_limit(
             routes!(settings::upload_logo, settings::remove_logo),
             settings::MAX_BODY,
         ))
-        .routes(routes!(
+        .add(routes!(
             settings::link_intro_video,
             settings::remove_intro_video
         ))
-        .routes(routes!(settings::intro_video_status))
-        .routes(routes!(settings::contact, settings::update_contact))
-        .routes(routes!(settings::features, settings::update_features))
-        .routes(routes!(settings::platform, settings::update_platform))
+        .add(routes!(settings::intro_video_status))
+        .add(routes!(settings::contact, settings::update_contact))
+        .add(routes!(settings::features, settings::update_features))
+        .add(routes!(settings::platform, settings::update_platform))
 }
 
 #[cfg(target_arch = "wasm32")]
