@@ -12,6 +12,7 @@ runtime=${1:-}
 case "$runtime" in native | workers) ;; *) die "usage: scripts/e2e.sh native|workers" ;; esac
 
 ensure_postgres
+ensure_ffmpeg
 run_dir="$CARGO_TARGET_DIR/e2e-$runtime"
 rm -rf "$run_dir"
 mkdir -p "$run_dir"
@@ -53,13 +54,18 @@ proxied_url=$(with_password "postgres://$user@127.0.0.1:$proxy_port/$database")
 # two digits of its usual port, so both runs can coexist with a local platform.
 if [ "$runtime" = native ]; then prefix=181; else prefix=182; fi
 port_of() { printf '%d' $((prefix * 100 + ${SERVICE_PORT[$1]} % 100)); }
+# Storage's S3 endpoint: 18100 or 18200 (no service uses a port ending in 00).
+storage_port=$((prefix * 100))
+# Uploads from 1 MiB on are multipart, so the suite's files exercise both.
+multipart_threshold=1048576
 
 if [ "$runtime" = native ]; then
   log "starting codex serve"
   port_settings=()
   for worker in "${WORKERS[@]}"; do port_settings+=("${worker^^}_PORT=$(port_of "$worker")"); done
   start_background "$run_dir/codex.log" env ENVIRONMENT=test LOG_FORMAT=text RUST_LOG=info \
-    DATABASE_URL="$proxied_url" DATA_DIR="$run_dir/data" \
+    DATABASE_URL="$proxied_url" DATA_DIR="$run_dir/data" LOCAL_STORAGE_PORT="$storage_port" \
+    MEDIA_MULTIPART_THRESHOLD_BYTES="$multipart_threshold" \
     RESEND_API_KEY="$mail_api_key" RESEND_API_URL="http://127.0.0.1:$mail_api_port" \
     WEB_APP_PROXY_SECRET="$web_app_proxy_secret" WORKER_SHARED_SECRET="$worker_shared_secret" \
     "${port_settings[@]}" \
@@ -75,6 +81,16 @@ else
   for worker in "${WORKERS[@]}"; do
     [ -f "$ROOT/workers/$worker/build/index.js" ] || die "workers/$worker is not built: run scripts/build-workers.sh"
   done
+  # The bucket's S3 endpoint, as R2 has in production: Miniflare's, over
+  # the state the workers' R2 binding keeps, so both see the same objects.
+  s3_key="e2e-s3-key"
+  s3_secret="e2e-s3-secret-$(date +%s)-$$"
+  start_background "$run_dir/s3-endpoint.log" env NODE_PATH="$TOOLS_DIR/node/node_modules" \
+    S3_ENDPOINT_STATE="$run_dir/state" S3_TEST_ACCESS_KEY_ID="$s3_key" S3_TEST_SECRET_ACCESS_KEY="$s3_secret" \
+    node "$ROOT/scripts/s3-endpoint.cjs" "$storage_port"
+  for _ in $(seq 1 100); do grep -q '^ready ' "$run_dir/s3-endpoint.log" 2>/dev/null && break; sleep 0.2; done
+  grep -q '^ready ' "$run_dir/s3-endpoint.log" || { cat "$run_dir/s3-endpoint.log" >&2; die "the S3 endpoint did not start"; }
+  s3_endpoint=$(sed -n 's/^ready //p' "$run_dir/s3-endpoint.log")
   log "starting the eight workers under wrangler dev"
   for worker in "${WORKERS[@]}"; do
     start_worker "$worker" "$(port_of "$worker")" "$run_dir/state" "$run_dir/wrangler-$worker.log" \
@@ -82,7 +98,10 @@ else
       --var "RESEND_API_KEY:$mail_api_key" --var "RESEND_API_URL:http://127.0.0.1:$mail_api_port" \
       --var "WEB_APP_PROXY_SECRET:$web_app_proxy_secret" --var "WORKER_SHARED_SECRET:$worker_shared_secret" \
       --var "AUTH_URL:http://127.0.0.1:$(port_of auth)" \
-      --var "PUBLIC_ASSETS_URL:http://127.0.0.1:$(port_of identity)/assets"
+      --var "PUBLIC_ASSETS_URL:http://127.0.0.1:$(port_of identity)/assets" \
+      --var "S3_ENDPOINT:$s3_endpoint" --var "R2_BUCKET_MEDIA:codex-media" \
+      --var "R2_ACCESS_KEY_ID:$s3_key" --var "R2_SECRET_ACCESS_KEY:$s3_secret" \
+      --var "MEDIA_MULTIPART_THRESHOLD_BYTES:$multipart_threshold"
   done
   export PATH=$native_path
   unset RUSTC

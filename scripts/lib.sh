@@ -44,6 +44,11 @@ apt_install() {
 
 tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
+# ffmpeg, with which the tests make real media files to upload.
+ensure_ffmpeg() {
+  command -v ffmpeg >/dev/null 2>&1 || apt_install ffmpeg
+}
+
 # The PostgreSQL server the tests use: DATABASE_URL, else 127.0.0.1:5432,
 # else a throwaway cluster in the tools cache (installing PostgreSQL if needed).
 ensure_postgres() {

@@ -14,6 +14,7 @@ command -v cargo >/dev/null 2>&1 || die "Rust is not installed: see https://rust
 command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
 ensure_postgres
 ensure_redis
+ensure_ffmpeg
 
 log "format"
 cargo fmt --all --check

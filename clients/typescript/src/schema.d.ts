@@ -157,6 +157,124 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["content_list"];
+        put?: never;
+        /**
+         * Declares a file and answers with the plan to upload it: one presigned
+         *     `PUT` below the multipart threshold (100 MiB), otherwise an S3
+         *     multipart upload.
+         */
+        post: operations["content_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["content_get"];
+        put?: never;
+        post?: never;
+        /** Deletes the item and everything stored under it. */
+        delete: operations["content_delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Title and description only: status, keys, duration and dimensions are
+         *     the service's.
+         */
+        patch: operations["content_update"];
+        trace?: never;
+    };
+    "/api/media/{id}/original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A presigned link to the creator's own original, an hour long. */
+        get: operations["content_original"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media/{id}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The upload plan again, with fresh URLs, while the item is `uploading`. */
+        get: operations["content_upload_plan"];
+        put?: never;
+        post?: never;
+        /**
+         * Gives up the parts uploaded so far and starts the multipart upload
+         *     afresh (the item stays `uploading`).
+         */
+        delete: operations["content_abort_upload"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media/{id}/upload-complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Completes the upload and checks the stored file (size and container).
+         *     No body for a single `PUT`; the parts for a multipart upload.
+         */
+        post: operations["content_complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media/{id}/upload/parts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The parts storage holds so far, so that a reloaded page can resume. */
+        get: operations["content_stored_parts"];
+        put?: never;
+        /** Presigned `UploadPart` URLs, an hour each, minted on demand. */
+        post: operations["content_part_urls"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/organizations": {
         parameters: {
             query?: never;
@@ -930,6 +1048,13 @@ export interface components {
             database: components["schemas"]["Status"];
             kv: components["schemas"]["Status"];
         };
+        /**
+         * @description The body of `upload-complete`: the parts of a multipart upload (none
+         *     for a single `PUT`).
+         */
+        CompleteUpload: {
+            parts?: components["schemas"]["ReportedPart"][] | null;
+        };
         Contact: {
             contactUrl: string | null;
             instagramUrl: string | null;
@@ -1109,6 +1234,72 @@ export interface components {
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_MediaItem: {
+            /**
+             * @description A media item, as its creator reads it. Public views never use this
+             *     type: it carries storage keys.
+             */
+            data: {
+                /** Format: date-time */
+                createdAt: string;
+                creatorId: string;
+                description: string | null;
+                /** Format: int32 */
+                durationSeconds: number | null;
+                /** Format: int64 */
+                fileSizeBytes: number;
+                /** Format: int32 */
+                height: number | null;
+                hlsMasterPlaylistKey: string | null;
+                hlsPreviewKey: string | null;
+                /** Format: uuid */
+                id: string;
+                mediaType: components["schemas"]["MediaType"];
+                mimeType: string;
+                /** Format: int32 */
+                partCount: number | null;
+                /** Format: int64 */
+                partSize: number | null;
+                /** @description The original's key in storage. */
+                r2Key: string;
+                readyVariants: string[] | null;
+                status: components["schemas"]["MediaStatus"];
+                thumbnailKey: string | null;
+                title: string;
+                /** Format: int32 */
+                transcodingAttempts: number;
+                transcodingError: string | null;
+                /** Format: int32 */
+                transcodingPriority: number;
+                /** Format: int32 */
+                transcodingProgress: number | null;
+                transcodingStep: string | null;
+                /** Format: date-time */
+                updatedAt: string;
+                /** @description The multipart upload in progress (multipart uploads only). */
+                uploadId: string | null;
+                uploadMode: components["schemas"]["UploadMode"];
+                /** Format: date-time */
+                uploadedAt: string | null;
+                waveformImageKey: string | null;
+                waveformKey: string | null;
+                /** Format: int32 */
+                width: number | null;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_MediaWithUpload: {
+            /** @description A media item with the plan to upload its original. */
+            data: components["schemas"]["MediaItem"] & {
+                /**
+                 * @description The single `PUT` URL, or null for a multipart upload (the web
+                 *     app's existing upload code reads this).
+                 */
+                presignedUrl: string | null;
+                upload: components["schemas"]["UploadPlan"];
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_Membership: {
             /**
              * @description A user's membership of an organisation, read from
@@ -1183,6 +1374,25 @@ export interface components {
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_OriginalDownload: {
+            /** @description A presigned download of the original (`GET /api/media/:id/original`). */
+            data: {
+                /** Format: date-time */
+                expiresAt: string;
+                /** @description `GET` the original here, without credentials, until `expiresAt`. */
+                url: string;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_PartUrls: {
+            /** @description Presigned part URLs (`POST /api/media/:id/upload/parts`). */
+            data: {
+                /** Format: date-time */
+                expiresAt: string;
+                parts: components["schemas"]["PartUrl"][];
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_PlatformSettings: {
             /** @description The platform's own settings. */
             data: {
@@ -1253,6 +1463,13 @@ export interface components {
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_StoredParts: {
+            /** @description The parts stored so far (`GET /api/media/:id/upload/parts`). */
+            data: {
+                parts: components["schemas"]["StoredPartView"][];
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_TeamMember: {
             /**
              * @description A member as the team page shows them. `email` only for a manager's
@@ -1269,6 +1486,19 @@ export interface components {
                 role: components["schemas"]["MemberRole"];
                 status: components["schemas"]["MemberStatus"];
                 userId: string;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_UploadCompleted: {
+            /** @description The answer of `upload-complete`, the same each time it is repeated. */
+            data: {
+                status: components["schemas"]["MediaStatus"];
+                success: boolean;
+                /**
+                 * @description Whether transcoding was started (it arrives with the transcoding
+                 *     service; until then the item rests at `uploaded`).
+                 */
+                transcodingTriggered: boolean;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -1438,6 +1668,57 @@ export interface components {
             pagination: components["schemas"]["Pagination"];
         };
         /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
+        ListEnvelope_MediaItem: {
+            items: {
+                /** Format: date-time */
+                createdAt: string;
+                creatorId: string;
+                description: string | null;
+                /** Format: int32 */
+                durationSeconds: number | null;
+                /** Format: int64 */
+                fileSizeBytes: number;
+                /** Format: int32 */
+                height: number | null;
+                hlsMasterPlaylistKey: string | null;
+                hlsPreviewKey: string | null;
+                /** Format: uuid */
+                id: string;
+                mediaType: components["schemas"]["MediaType"];
+                mimeType: string;
+                /** Format: int32 */
+                partCount: number | null;
+                /** Format: int64 */
+                partSize: number | null;
+                /** @description The original's key in storage. */
+                r2Key: string;
+                readyVariants: string[] | null;
+                status: components["schemas"]["MediaStatus"];
+                thumbnailKey: string | null;
+                title: string;
+                /** Format: int32 */
+                transcodingAttempts: number;
+                transcodingError: string | null;
+                /** Format: int32 */
+                transcodingPriority: number;
+                /** Format: int32 */
+                transcodingProgress: number | null;
+                transcodingStep: string | null;
+                /** Format: date-time */
+                updatedAt: string;
+                /** @description The multipart upload in progress (multipart uploads only). */
+                uploadId: string | null;
+                uploadMode: components["schemas"]["UploadMode"];
+                /** Format: date-time */
+                uploadedAt: string | null;
+                waveformImageKey: string | null;
+                waveformKey: string | null;
+                /** Format: int32 */
+                width: number | null;
+            }[];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
         ListEnvelope_Organisation: {
             items: {
                 /** Format: date-time */
@@ -1476,6 +1757,87 @@ export interface components {
              * @description PNG, JPEG, WebP or SVG, at most 5 MB; SVG is sanitised.
              */
             logo: string;
+        };
+        /**
+         * @description What a creator may change: the body of `PATCH /api/media/:id`. Status,
+         *     storage keys, duration and dimensions are the service's alone, and
+         *     naming them is a 400.
+         */
+        MediaChanges: {
+            /** @description At most 5,000 characters; null or empty clears it. */
+            description?: string | null;
+            /** @description 1 to 255 characters. */
+            title?: string | null;
+        };
+        /**
+         * @description A media item, as its creator reads it. Public views never use this
+         *     type: it carries storage keys.
+         */
+        MediaItem: {
+            /** Format: date-time */
+            createdAt: string;
+            creatorId: string;
+            description: string | null;
+            /** Format: int32 */
+            durationSeconds: number | null;
+            /** Format: int64 */
+            fileSizeBytes: number;
+            /** Format: int32 */
+            height: number | null;
+            hlsMasterPlaylistKey: string | null;
+            hlsPreviewKey: string | null;
+            /** Format: uuid */
+            id: string;
+            mediaType: components["schemas"]["MediaType"];
+            mimeType: string;
+            /** Format: int32 */
+            partCount: number | null;
+            /** Format: int64 */
+            partSize: number | null;
+            /** @description The original's key in storage. */
+            r2Key: string;
+            readyVariants: string[] | null;
+            status: components["schemas"]["MediaStatus"];
+            thumbnailKey: string | null;
+            title: string;
+            /** Format: int32 */
+            transcodingAttempts: number;
+            transcodingError: string | null;
+            /** Format: int32 */
+            transcodingPriority: number;
+            /** Format: int32 */
+            transcodingProgress: number | null;
+            transcodingStep: string | null;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The multipart upload in progress (multipart uploads only). */
+            uploadId: string | null;
+            uploadMode: components["schemas"]["UploadMode"];
+            /** Format: date-time */
+            uploadedAt: string | null;
+            waveformImageKey: string | null;
+            waveformKey: string | null;
+            /** Format: int32 */
+            width: number | null;
+        };
+        /**
+         * @description Where a media item is between upload and playback.
+         * @enum {string}
+         */
+        MediaStatus: "uploading" | "uploaded" | "transcoding" | "ready" | "failed";
+        /**
+         * @description Video or audio.
+         * @enum {string}
+         */
+        MediaType: "video" | "audio";
+        /** @description A media item with the plan to upload its original. */
+        MediaWithUpload: components["schemas"]["MediaItem"] & {
+            /**
+             * @description The single `PUT` URL, or null for a multipart upload (the web
+             *     app's existing upload code reads this).
+             */
+            presignedUrl: string | null;
+            upload: components["schemas"]["UploadPlan"];
         };
         /**
          * @description A member's role in an organisation.
@@ -1517,6 +1879,26 @@ export interface components {
             name: string;
             role: components["schemas"]["MemberRole"];
             slug: string;
+        };
+        /** @description The declared file: the body of `POST /api/media`. */
+        NewMedia: {
+            /** @description At most 5,000 characters. */
+            description?: string | null;
+            /**
+             * Format: int64
+             * @description 1 KiB to 5 GiB.
+             */
+            fileSizeBytes: number;
+            mediaType: components["schemas"]["MediaType"];
+            /** @description One of the nine accepted types. */
+            mimeType: string;
+            /**
+             * Format: uuid
+             * @description Accepted for the web app's sake; media belong to their creator.
+             */
+            organizationId?: string | null;
+            /** @description 1 to 255 characters. */
+            title: string;
         };
         /** @description Which e-mail a user receives. Transactional mail cannot be switched off. */
         NotificationPreferences: {
@@ -1593,6 +1975,13 @@ export interface components {
             name: string;
             slug: string;
         };
+        /** @description A presigned download of the original (`GET /api/media/:id/original`). */
+        OriginalDownload: {
+            /** Format: date-time */
+            expiresAt: string;
+            /** @description `GET` the original here, without credentials, until `expiresAt`. */
+            url: string;
+        };
         /** @description The `pagination` block of a list response. */
         Pagination: {
             /** Format: int32 */
@@ -1603,6 +1992,22 @@ export interface components {
             total: number;
             /** Format: int64 */
             totalPages: number;
+        };
+        PartNumbers: {
+            /** @description 1 to 100 part numbers, each within the plan. */
+            partNumbers: number[];
+        };
+        PartUrl: {
+            /** Format: int32 */
+            partNumber: number;
+            /** @description `PUT` the part here, exactly as long as the plan says. */
+            url: string;
+        };
+        /** @description Presigned part URLs (`POST /api/media/:id/upload/parts`). */
+        PartUrls: {
+            /** Format: date-time */
+            expiresAt: string;
+            parts: components["schemas"]["PartUrl"][];
         };
         /**
          * @description Changes to the platform settings (the body of `PUT
@@ -1676,6 +2081,12 @@ export interface components {
             totalDurationSeconds: number;
             /** Format: int64 */
             totalViews: number;
+        };
+        ReportedPart: {
+            /** @description The `ETag` header the part's `PUT` was answered with. */
+            etag: string;
+            /** Format: int32 */
+            partNumber: number;
         };
         /**
          * @description `{token, newPassword}` (BetterAuth's client) or `{token, password}`
@@ -1766,6 +2177,17 @@ export interface components {
          */
         Step: "essentials" | "profile" | "payouts" | "finish";
         StoredLinks: components["schemas"]["SocialLinks"] | null;
+        StoredPartView: {
+            etag: string;
+            /** Format: int32 */
+            partNumber: number;
+            /** Format: int64 */
+            size: number;
+        };
+        /** @description The parts stored so far (`GET /api/media/:id/upload/parts`). */
+        StoredParts: {
+            parts: components["schemas"]["StoredPartView"][];
+        };
         /**
          * @description A member as the team page shows them. `email` only for a manager's
          *     eyes (left out otherwise); `avatarUrl` is the user's picture, also sent
@@ -1797,6 +2219,48 @@ export interface components {
             bio?: string | null;
             socialLinks?: components["schemas"]["SocialLinks"] | null;
             username: string;
+        };
+        /** @description The answer of `upload-complete`, the same each time it is repeated. */
+        UploadCompleted: {
+            status: components["schemas"]["MediaStatus"];
+            success: boolean;
+            /**
+             * @description Whether transcoding was started (it arrives with the transcoding
+             *     service; until then the item rests at `uploaded`).
+             */
+            transcodingTriggered: boolean;
+        };
+        /**
+         * @description How the original is uploaded.
+         * @enum {string}
+         */
+        UploadMode: "single" | "multipart";
+        /**
+         * @description How the browser uploads the file. `single`: `PUT` the whole file to
+         *     `url` with exactly `headers`. `multipart`: ask for part URLs
+         *     (`POST …/upload/parts`), `PUT` each part (all `partSize` long but the
+         *     last), keep each answer's `ETag`, and send them to `upload-complete`.
+         */
+        UploadPlan: {
+            /**
+             * Format: date-time
+             * @description `single`: when the URL expires; `multipart`: when the unfinished
+             *     upload is given up.
+             */
+            expiresAt: string;
+            /** @description `single` only: the headers the `PUT` must send as they are. */
+            headers?: {
+                [key: string]: string;
+            } | null;
+            mode: components["schemas"]["UploadMode"];
+            /** Format: int32 */
+            partCount?: number | null;
+            /** Format: int64 */
+            partSize?: number | null;
+            /** @description `multipart` only. */
+            uploadId?: string | null;
+            /** @description `single` only: the presigned `PUT` URL. */
+            url?: string | null;
         };
         /** @description What an upload answers. */
         Uploaded: {
@@ -2221,6 +2685,475 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_list: {
+        parameters: {
+            query?: {
+                /** @description 1..=1000, default 1 */
+                page?: number;
+                /** @description 1..=100, default 20 */
+                limit?: number;
+                status?: "uploading" | "uploaded" | "transcoding" | "ready" | "failed";
+                mediaType?: "video" | "audio";
+                sortBy?: "createdAt" | "uploadedAt" | "title";
+                sortOrder?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's media items */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEnvelope_MediaItem"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewMedia"];
+            };
+        };
+        responses: {
+            /** @description Declared; status `uploading`, with the upload plan */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_MediaWithUpload"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's media item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_MediaItem"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaChanges"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_MediaItem"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_original: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where to download the original */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_OriginalDownload"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_upload_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item and its upload plan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_MediaWithUpload"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_abort_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item with its new upload plan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_MediaWithUpload"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Omitted for a single upload */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CompleteUpload"] | null;
+            };
+        };
+        responses: {
+            /** @description Uploaded (the same answer when repeated) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_UploadCompleted"];
+                };
+            };
+            /** @description The stored file is missing, of another size or not the declared type: it is deleted and the item stays `uploading` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_stored_parts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stored parts, in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_StoredParts"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_part_urls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartNumbers"];
+            };
+        };
+        responses: {
+            /** @description One URL per part asked for */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_PartUrls"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
         };

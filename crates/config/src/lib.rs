@@ -253,7 +253,20 @@ pub struct Config {
     /// cancels it after that long and the adapter stops waiting, answering
     /// 503. Migrations are not bound by it.
     pub database_statement_timeout: Duration,
+    /// From this size on, a media upload is an S3 multipart upload rather
+    /// than one presigned `PUT` (`MEDIA_MULTIPART_THRESHOLD_BYTES`, default
+    /// [`DEFAULT_MEDIA_MULTIPART_THRESHOLD`]; tests lower it).
+    pub media_multipart_threshold: u64,
 }
+
+/// `MEDIA_MULTIPART_THRESHOLD_BYTES` when unset: 100 MiB.
+pub const DEFAULT_MEDIA_MULTIPART_THRESHOLD: u64 = 100 * 1024 * 1024;
+
+/// The range `MEDIA_MULTIPART_THRESHOLD_BYTES` must be in: from 1 MiB to
+/// 100 MiB (R2 refuses one `PUT` above 4.995 GiB; above 100 MiB a single
+/// upload is too long to redo when it fails).
+const MEDIA_MULTIPART_THRESHOLD_RANGE: std::ops::RangeInclusive<u64> =
+    1024 * 1024..=DEFAULT_MEDIA_MULTIPART_THRESHOLD;
 
 /// `DATABASE_STATEMENT_TIMEOUT_MS` when unset: 5 seconds.
 pub const DEFAULT_DATABASE_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -400,11 +413,24 @@ impl Config {
                 })?,
         };
 
+        let media_multipart_threshold = match source.get("MEDIA_MULTIPART_THRESHOLD_BYTES") {
+            None => DEFAULT_MEDIA_MULTIPART_THRESHOLD,
+            Some(value) => value
+                .parse::<u64>()
+                .ok()
+                .filter(|bytes| MEDIA_MULTIPART_THRESHOLD_RANGE.contains(bytes))
+                .ok_or(ConfigError::Invalid {
+                    name: "MEDIA_MULTIPART_THRESHOLD_BYTES",
+                    reason: "expected bytes from 1048576 (1 MiB) to 104857600 (100 MiB)".to_owned(),
+                })?,
+        };
+
         Ok(Self {
             payments,
             transcoder,
             service_urls,
             database_statement_timeout,
+            media_multipart_threshold,
             environment,
             log_format,
             log_filter,

@@ -39,7 +39,7 @@ fn config(vars: &[(&str, &str)]) -> Config {
 }
 
 fn context(config: Config, answer: serde_json::Value) -> (Context, Arc<Recording>) {
-    let ports = support::offline_ports(&std::env::temp_dir().join("codex-context-port-tests"));
+    let ports = support::offline_ports();
     let recording = Arc::new(Recording {
         answer,
         seen: Mutex::new(Vec::new()),

@@ -6,16 +6,11 @@ use codex_context::{Context, public_files};
 
 mod support;
 
-fn context() -> (Context, std::path::PathBuf) {
-    let folder = std::env::temp_dir().join(format!(
-        "codex-public-files-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
-    ));
-    let ports = support::offline_ports(&folder);
+fn context() -> Context {
+    let ports = support::offline_ports();
     let source = std::collections::HashMap::<String, String>::new();
     let config = Config::from_source(&source, Environment::Test).expect("config");
-    (Context::new(config, ports), folder)
+    Context::new(config, ports)
 }
 
 /// A valid 1×1 PNG: signature, IHDR, IDAT, IEND.
@@ -51,7 +46,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[tokio::test]
 async fn images_are_stored_without_their_metadata() {
-    let (ctx, folder) = context();
+    let ctx = context();
     let png = png_with_text();
     assert!(contains(&png, b"GPS"));
     let stored = public_files::store(&ctx, "avatars/u1", png, "image/png", "png")
@@ -65,12 +60,11 @@ async fn images_are_stored_without_their_metadata() {
         .expect("present");
     assert_eq!(object.bytes, TINY_PNG, "the picture without the text chunk");
     assert_eq!(object.content_type.as_deref(), Some("image/png"));
-    let _ = std::fs::remove_dir_all(folder);
 }
 
 #[tokio::test]
 async fn other_files_are_stored_as_they_are() {
-    let (ctx, folder) = context();
+    let ctx = context();
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><title>GPS</title></svg>"#.to_vec();
     let png = png_with_text();
     for (bytes, content_type) in [
@@ -89,5 +83,4 @@ async fn other_files_are_stored_as_they_are() {
             .expect("present");
         assert_eq!(object.bytes, bytes, "{content_type}");
     }
-    let _ = std::fs::remove_dir_all(folder);
 }

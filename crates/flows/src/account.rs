@@ -6,7 +6,7 @@ use codex_errors::ApiError;
 use serde_json::json;
 
 /// Deletes the user's account: refused (422) while they own a live
-/// organisation; otherwise, in one transaction, the user is anonymised and
+/// organisation or have media in their library; otherwise, in one transaction, the user is anonymised and
 /// soft-deleted, their credentials, tokens, preferences and sessions are
 /// removed, their memberships ended and their follows removed. Their
 /// stored avatar goes after the commit.
@@ -18,6 +18,12 @@ pub async fn delete(ctx: &Context, user_id: &str) -> Result<(), ApiError> {
             "You own an organisation. Transfer its ownership or delete it before deleting your account.",
         )
         .with_details(json!({ "code": "ACCOUNT_OWNS_ORGANIZATION" })));
+    }
+    if codex_media::library::has_live_media_in(transaction.as_mut(), user_id).await? {
+        return Err(ApiError::business_rule(
+            "Your media library is not empty. Delete your media before deleting your account.",
+        )
+        .with_details(json!({ "code": "ACCOUNT_HAS_MEDIA" })));
     }
     profile::delete_in(transaction.as_mut(), user_id, ctx.clock().now()).await?;
     codex_orgs::members::end_all_in(transaction.as_mut(), user_id).await?;

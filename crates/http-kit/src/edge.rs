@@ -145,6 +145,12 @@ fn isolate_config(env: &Env) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
+/// A context over the isolate's configuration, for a worker's other
+/// events (a scheduled run, say).
+pub fn context(env: &Env) -> Result<Arc<Context>, ConfigError> {
+    isolate_context(env)
+}
+
 /// The request's context over the isolate's configuration.
 fn isolate_context(env: &Env) -> Result<Arc<Context>, ConfigError> {
     Ok(Arc::new(assemble(env, isolate_config(env)?)?))
@@ -166,7 +172,12 @@ fn assemble(env: &Env, config: Config) -> Result<Context, ConfigError> {
     let bucket = env
         .bucket(MEDIA_BUCKET_BINDING)
         .map_err(|_| binding_missing(MEDIA_BUCKET_BINDING))?;
-    let objects = R2Store::new(bucket, config.s3.clone(), Arc::clone(&clock));
+    let objects = R2Store::new(
+        bucket,
+        config.s3.clone(),
+        codex_outbound::default_client(),
+        Arc::clone(&clock),
+    );
     let delivery: Option<Arc<dyn Delivery>> = match &config.mail.transport {
         MailTransport::Outbox => None,
         MailTransport::Resend { api_key, api_url } => Some(Arc::new(ResendDelivery::new(

@@ -107,7 +107,6 @@ async fn run() {
     };
     let oversized_upload = multipart(6 * MIB);
     let junk_upload = multipart(5 * MIB - 1024);
-    let unsigned_put = Arc::new(vec![0x42_u8; 8 * MIB]);
     let echo = "/__dev__/echo/3f1c2b7e-0000-4000-8000-000000000000";
 
     let attacks = vec![
@@ -176,13 +175,6 @@ async fn run() {
                     head("POST", "/api/user/avatar", &headers, body.len()),
                     body.clone(),
                 )
-            }
-        }),
-        attack("unsigned local storage uploads", 150, "media", {
-            let body = unsigned_put.clone();
-            move |n| {
-                let path = format!("/local-storage/x/{n}?expires=1&signature=00");
-                (head("PUT", &path, &[], body.len()), body.clone())
             }
         }),
         attack("sign-ups", 250, "auth", {

@@ -12,7 +12,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod connection;
 pub mod local_postgres;
-pub mod local_storage;
 pub mod openapi;
 pub mod settings;
 
@@ -30,7 +29,8 @@ use codex_database::{Database, DbError};
 use codex_http_kit::{AppState, Service, ServiceRoutes};
 use codex_kv::{KeyValue, KvError, MemoryKv, RedisKv};
 use codex_mail::{Delivery, MailError, OutboxMailer, ResendDelivery, SmtpDelivery};
-use codex_storage::{LocalFolderStore, ObjectStore, S3Store};
+use codex_storage::embedded::EmbeddedS3;
+use codex_storage::{ObjectStore, S3Store};
 use tokio::sync::watch;
 
 use crate::local_postgres::{LocalPostgres, LocalPostgresError};
@@ -60,8 +60,9 @@ pub struct NativePlatform {
     pub context: Arc<Context>,
     pub host: HostSettings,
     pub database: Arc<PgDatabase>,
-    /// Set when objects live in the local folder (no S3 endpoint configured).
-    pub local_storage: Option<Arc<LocalFolderStore>>,
+    /// The embedded S3 endpoint over `DATA_DIR/objects`, when no S3 or R2
+    /// endpoint is configured.
+    pub local_storage: Option<EmbeddedS3>,
     pub local_postgres: Option<LocalPostgres>,
 }
 
@@ -99,19 +100,28 @@ impl NativePlatform {
             None => Arc::new(MemoryKv::new(Arc::clone(&clock))),
         };
 
-        let (objects, local_storage): (Arc<dyn ObjectStore>, _) = match &config.s3 {
-            Some(s3) => (Arc::new(S3Store::new(s3, Arc::clone(&clock))), None),
+        let (s3, local_storage) = match config.s3.clone() {
+            Some(s3) => (s3, None),
             None => {
-                let key = local_signing_key(&host.data_dir)?;
-                let store = Arc::new(LocalFolderStore::new(
-                    host.data_dir.join("objects"),
-                    &host.local_storage_url,
-                    key,
-                    Arc::clone(&clock),
-                ));
-                (store.clone() as Arc<dyn ObjectStore>, Some(store))
+                let secret = local_storage_secret(&host.data_dir)?;
+                let root = host.data_dir.join("objects");
+                let address = std::net::SocketAddr::new(host.bind, host.local_storage_port);
+                let embedded = EmbeddedS3::start(&root, address, LOCAL_STORAGE_ACCESS_KEY, &secret)
+                    .map_err(|source| StartError::Io {
+                        what: format!("serving local storage on {address}"),
+                        source,
+                    })?;
+                let mut settings = embedded.settings().clone();
+                settings.endpoint = host
+                    .local_storage_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://127.0.0.1:{}", embedded.address().port()));
+                (settings, Some(embedded))
             }
         };
+        // Services presign through these settings, whichever store it is.
+        config.s3 = Some(s3.clone());
+        let objects: Arc<dyn ObjectStore> = Arc::new(S3Store::new(&s3, Arc::clone(&clock)));
 
         let delivery: Option<Arc<dyn Delivery>> = match &config.mail.transport {
             MailTransport::Outbox => None,
@@ -209,10 +219,14 @@ async fn ensure_database(
     Ok(())
 }
 
-/// The key that signs local storage URLs, kept in the data folder so that
-/// links survive a restart.
-fn local_signing_key(data_dir: &Path) -> Result<Secret, StartError> {
-    let path = data_dir.join("storage-signing-key");
+/// The access key of the embedded S3 endpoint; its secret is
+/// [`local_storage_secret`].
+const LOCAL_STORAGE_ACCESS_KEY: &str = "codex-local";
+
+/// The secret of the embedded S3 endpoint, kept in the data folder so that
+/// presigned links survive a restart.
+fn local_storage_secret(data_dir: &Path) -> Result<Secret, StartError> {
+    let path = data_dir.join("storage-secret");
     if let Ok(existing) = std::fs::read_to_string(&path)
         && existing.trim().len() >= 32
     {
@@ -235,6 +249,25 @@ fn local_signing_key(data_dir: &Path) -> Result<Secret, StartError> {
     Ok(Secret::new(key))
 }
 
+/// How often the native host runs the scheduled upkeep (Workers: the
+/// content worker's hourly cron trigger).
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The scheduled upkeep, until shutdown: the media library's sweep of
+/// abandoned uploads and its pending storage removals.
+async fn upkeep(context: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let stopping = tokio::select! {
+            () = tokio::time::sleep(UPKEEP_EVERY) => false,
+            _ = shutdown.wait_for(|stop| *stop) => true,
+        };
+        if stopping {
+            return;
+        }
+        codex_media::maintain(&context).await;
+    }
+}
+
 /// The routes and identity of one of the eight services, by short name.
 pub fn service(name: &str) -> Option<(Service, codex_http_kit::Routes)> {
     Some(match name {
@@ -255,14 +288,7 @@ pub fn service(name: &str) -> Option<(Service, codex_http_kit::Routes)> {
 
 /// The complete application of one service on the native host.
 pub fn service_app(name: &str, platform: &NativePlatform) -> Option<Router> {
-    let (service, mut routes) = service(name)?;
-    if name == "media"
-        && let Some(store) = &platform.local_storage
-    {
-        // The embedded store's own endpoints: a stand-in for storage, not
-        // part of the service's contract, so left out of its document.
-        routes = routes.merge(local_storage::routes(Arc::clone(store)).into());
-    }
+    let (service, routes) = service(name)?;
     let state = AppState::new(service, Arc::clone(&platform.context));
     Some(codex_http_kit::app(
         &ServiceRoutes::new(service, routes),
@@ -294,7 +320,9 @@ pub async fn serve(
             hsts,
         )));
     }
+    let upkeep = tokio::spawn(upkeep(Arc::clone(&platform.context), shutdown.clone()));
     let _ = shutdown.wait_for(|stop| *stop).await;
+    let _ = upkeep.await;
     for server in servers {
         let _ = server.await;
     }

@@ -19,7 +19,12 @@ pub struct HostSettings {
     pub local_postgres_port: u16,
     pub redis_url: Option<Secret>,
     pub data_dir: PathBuf,
-    pub local_storage_url: String,
+    /// Where the embedded S3 endpoint listens when no S3 or R2 endpoint is
+    /// configured.
+    pub local_storage_port: u16,
+    /// The address presigned URLs of the embedded endpoint name (the
+    /// browser uploads there); by default `http://127.0.0.1:{port}`.
+    pub local_storage_url: Option<String>,
 }
 
 impl HostSettings {
@@ -53,10 +58,6 @@ impl HostSettings {
             }
             ports.push((service, chosen));
         }
-        let media_port = ports
-            .iter()
-            .find(|(s, _)| *s == "media")
-            .map_or(0, |(_, p)| *p);
         let database_max_connections = match source.get("DATABASE_MAX_CONNECTIONS") {
             None => 10,
             Some(value) => value.parse().ok().filter(|n| (1..=200).contains(n)).ok_or(
@@ -74,9 +75,8 @@ impl HostSettings {
             local_postgres_port: port(source, "LOCAL_POSTGRES_PORT", 54329)?,
             redis_url: source.get("REDIS_URL").map(Secret::new),
             data_dir: PathBuf::from(source.get("DATA_DIR").unwrap_or_else(|| ".data".to_owned())),
-            local_storage_url: source
-                .get("LOCAL_STORAGE_URL")
-                .unwrap_or_else(|| format!("http://127.0.0.1:{media_port}/local-storage")),
+            local_storage_port: port(source, "LOCAL_STORAGE_PORT", 4100)?,
+            local_storage_url: source.get("LOCAL_STORAGE_URL"),
         })
     }
 }
@@ -105,10 +105,8 @@ mod tests {
         assert_eq!(settings.ports[0], ("auth", 42069));
         assert_eq!(settings.ports[2], ("media", 4002));
         assert!(settings.database_url.is_none());
-        assert_eq!(
-            settings.local_storage_url,
-            "http://127.0.0.1:4002/local-storage"
-        );
+        assert_eq!(settings.local_storage_port, 4100);
+        assert_eq!(settings.local_storage_url, None);
     }
 
     #[test]

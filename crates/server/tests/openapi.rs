@@ -115,6 +115,16 @@ fn every_operation_says_what_it_answers_and_who_may_call() {
             responses.contains_key("4XX") || responses.keys().any(|s| s.starts_with('4')),
             "{method} {path} has no client error answer"
         );
+        // Every error answer has a body: the envelope. (A status listed
+        // without one would tell a client to expect no body.)
+        for (status, response) in responses {
+            if status.starts_with('4') || status.starts_with('5') {
+                assert!(
+                    response.get("content").is_some() || response.get("$ref").is_some(),
+                    "{method} {path} answers {status} without saying its body"
+                );
+            }
+        }
         let id = operation["operationId"].as_str().expect("an operation id");
         assert!(!id.is_empty());
         let declared: Vec<&str> = operation["parameters"]

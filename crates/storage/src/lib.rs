@@ -1,15 +1,19 @@
 //! Object storage behind a trait, with presigned URLs.
 //!
 //! Adapters:
-//! - `LocalFolderStore` (native default): files under a folder, served by
-//!   the host itself through signed, expiring URLs;
-//! - `S3Store` (native): aws-sdk-s3 against R2 or any S3 endpoint;
-//! - `R2Store` (Workers): the R2 binding for data, [`sigv4`] for presigning.
+//! - `S3Store` (native): aws-sdk-s3 against R2, any S3 endpoint, or the
+//!   [`embedded`] S3 endpoint the native host serves over a local folder
+//!   when nothing is configured, so one code path serves every case;
+//! - `R2Store` (Workers): the R2 binding for the service's own reads and
+//!   writes; [`sigv4`] for presigning and for the multipart calls, which
+//!   go to the bucket's S3 endpoint so that an upload id means the same
+//!   thing on both runtimes.
 //!
 //! Keys are checked by [`validate_key`] before any adapter sees them.
 
 #[cfg(not(target_arch = "wasm32"))]
-mod local;
+pub mod embedded;
+pub mod multipart;
 #[cfg(target_arch = "wasm32")]
 mod r2;
 #[cfg(not(target_arch = "wasm32"))]
@@ -20,8 +24,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-#[cfg(not(target_arch = "wasm32"))]
-pub use local::{LocalFolderStore, Upload};
+pub use multipart::{CompletedPart, StoredPart};
 #[cfg(target_arch = "wasm32")]
 pub use r2::R2Store;
 #[cfg(not(target_arch = "wasm32"))]
@@ -42,6 +45,14 @@ pub enum StorageError {
     Expired,
     #[error("the signed URL's signature does not match")]
     BadSignature,
+    #[error("no such multipart upload")]
+    NoSuchUpload,
+    #[error("the parts do not make up the upload: {0}")]
+    InvalidParts(String),
+    /// The storage does not implement this call (Miniflare's S3 API has no
+    /// `ListParts`; R2's has).
+    #[error("the storage does not support {0}")]
+    NotSupported(&'static str),
     #[error("object store unavailable: {0}")]
     Unavailable(String),
 }
@@ -55,6 +66,13 @@ impl From<StorageError> for codex_errors::ApiError {
             StorageError::InvalidKey(reason) => ApiError::invalid_fields([("key", reason)]),
             StorageError::Expired => ApiError::forbidden("This link has expired"),
             StorageError::BadSignature => ApiError::forbidden("This link is not valid"),
+            StorageError::NoSuchUpload => {
+                ApiError::not_found("The upload no longer exists: start a new one")
+            }
+            StorageError::InvalidParts(reason) => ApiError::invalid_fields([("parts", reason)]),
+            StorageError::NotSupported(call) => {
+                ApiError::service_unavailable(format!("The storage does not support {call}"))
+            }
             other => ApiError::internal(other),
         }
     }
@@ -67,18 +85,39 @@ pub struct StoredObject {
     pub content_type: Option<String>,
 }
 
+/// What the store knows of an object without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub size: u64,
+    pub content_type: Option<String>,
+}
+
+/// A presigned request the client makes itself: the URL, and the headers
+/// it must send as they are, since the signature covers them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresignedRequest {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
 /// Which operation a presigned URL allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
+    Head,
     Put,
+    Post,
+    Delete,
 }
 
 impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Get => "GET",
+            Self::Head => "HEAD",
             Self::Put => "PUT",
+            Self::Post => "POST",
+            Self::Delete => "DELETE",
         }
     }
 }
@@ -100,13 +139,84 @@ pub trait ObjectStore: Send + Sync {
     /// Up to `limit` keys that start with `prefix`, in key order.
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError>;
 
-    /// A URL that allows `method` on `key` for `expires_in`, without credentials.
+    /// A URL that allows `method` (GET or PUT) on `key` for `expires_in`,
+    /// without credentials.
     async fn presign(
         &self,
         method: Method,
         key: &str,
         expires_in: Duration,
     ) -> Result<String, StorageError>;
+
+    /// The size and type of `key`, or `None` when there is no such object.
+    async fn head(&self, key: &str) -> Result<Option<ObjectInfo>, StorageError>;
+
+    /// Up to `length` bytes of `key` from `offset` (fewer at its end), or
+    /// `None` when there is no such object.
+    async fn get_range(
+        &self,
+        key: &str,
+        offset: u64,
+        length: u64,
+    ) -> Result<Option<Vec<u8>>, StorageError>;
+
+    /// A single `PUT` of `key` whose signature covers `content_type`, so
+    /// the stored object has the declared type.
+    async fn presign_upload(
+        &self,
+        key: &str,
+        content_type: &str,
+        expires_in: Duration,
+    ) -> Result<PresignedRequest, StorageError>;
+
+    /// Starts an S3 multipart upload of `key`; returns its upload id.
+    async fn create_multipart(&self, key: &str, content_type: &str)
+    -> Result<String, StorageError>;
+
+    /// A presigned `UploadPart` URL for part `part_number` of `upload_id`.
+    async fn presign_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        expires_in: Duration,
+    ) -> Result<String, StorageError>;
+
+    /// The parts stored so far, in part order. `NoSuchUpload` once the
+    /// upload has been completed or aborted.
+    async fn list_parts(&self, key: &str, upload_id: &str)
+    -> Result<Vec<StoredPart>, StorageError>;
+
+    /// Joins `parts` (in part order) into the object `key`.
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPart],
+    ) -> Result<(), StorageError>;
+
+    /// Drops the upload and its parts. An upload that no longer exists is
+    /// not an error.
+    async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), StorageError>;
+
+    /// Deletes every object under `prefix` (which must end with `/`).
+    async fn delete_prefix(&self, prefix: &str) -> Result<usize, StorageError> {
+        if !prefix.ends_with('/') {
+            return Err(StorageError::InvalidKey("a prefix ends with /"));
+        }
+        validate_key(prefix.trim_end_matches('/'))?;
+        let mut deleted = 0;
+        loop {
+            let keys = self.list(prefix, 1000).await?;
+            if keys.is_empty() {
+                return Ok(deleted);
+            }
+            for key in &keys {
+                self.delete(key).await?;
+                deleted += 1;
+            }
+        }
+    }
 
     /// Proves the store answers.
     async fn ping(&self) -> Result<(), StorageError> {

@@ -1,8 +1,9 @@
 //! AWS Signature Version 4 query-string presigning for S3-compatible stores
 //! (R2 included), in plain Rust so that it runs on Workers as well.
 //!
-//! Path-style URLs only (`{endpoint}/{bucket}/{key}`), `host` as the one
-//! signed header, `UNSIGNED-PAYLOAD`. The tests check it against aws-sdk-s3's
+//! Path-style URLs only (`{endpoint}/{bucket}/{key}`), `UNSIGNED-PAYLOAD`;
+//! `host` is always signed, and [`presign_with_headers`] signs more headers
+//! (the content type of an upload), which the request must then carry. The tests check it against aws-sdk-s3's
 //! own presigner (`tests/sigv4_matches_the_sdk.rs`) and against a real,
 //! signature-checking S3 endpoint (`tests/real_s3_endpoint.rs`).
 
@@ -46,6 +47,20 @@ pub fn presign(
     expires_in: Duration,
     extra_query: &[(&str, &str)],
 ) -> Result<String, StorageError> {
+    presign_with_headers(bucket, method, key, now, expires_in, extra_query, &[])
+}
+
+/// As [`presign`], with `headers` (name, value) signed as well: the
+/// request is refused unless it sends each of them with that value.
+pub fn presign_with_headers(
+    bucket: &Bucket<'_>,
+    method: Method,
+    key: &str,
+    now: DateTime<Utc>,
+    expires_in: Duration,
+    extra_query: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> Result<String, StorageError> {
     check_expiry(expires_in)?;
     let (scheme, rest) = bucket
         .endpoint
@@ -68,12 +83,29 @@ pub fn presign(
     let credential = format!("{}/{scope}", bucket.access_key_id);
     let expires = expires_in.as_secs().to_string();
 
+    let mut signed: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
+        .filter(|(name, _)| name != "host")
+        .collect();
+    signed.push(("host".to_owned(), host.to_owned()));
+    signed.sort();
+    let signed_headers = signed
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    let canonical_headers: String = signed
+        .iter()
+        .map(|(name, value)| format!("{name}:{value}\n"))
+        .collect();
+
     let mut query: Vec<(String, String)> = vec![
         ("X-Amz-Algorithm".into(), "AWS4-HMAC-SHA256".into()),
         ("X-Amz-Credential".into(), credential),
         ("X-Amz-Date".into(), amz_date.clone()),
         ("X-Amz-Expires".into(), expires),
-        ("X-Amz-SignedHeaders".into(), "host".into()),
+        ("X-Amz-SignedHeaders".into(), signed_headers.clone()),
     ];
     query.extend(
         extra_query
@@ -90,7 +122,7 @@ pub fn presign(
         .join("&");
 
     let canonical_request = format!(
-        "{}\n{canonical_uri}\n{canonical_query}\nhost:{host}\n\nhost\nUNSIGNED-PAYLOAD",
+        "{}\n{canonical_uri}\n{canonical_query}\n{canonical_headers}\n{signed_headers}\nUNSIGNED-PAYLOAD",
         method.as_str()
     );
     let string_to_sign = format!(

@@ -39,6 +39,7 @@ async fn compare(endpoint: &str, region: &str, key: &str, method: Method, expire
     let x_id = match method {
         Method::Get => "GetObject",
         Method::Put => "PutObject",
+        other => panic!("the store presigns GET and PUT only, not {other:?}"),
     };
     let ours = sigv4::presign(
         &Bucket {

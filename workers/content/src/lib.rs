@@ -5,6 +5,10 @@
 //! shared behaviour (health, envelopes, headers, CORS) comes from
 //! `codex-http-kit`.
 
+mod media;
+
+use codex_http_kit::openapi::AddRoutes as _;
+use codex_http_kit::routes;
 use codex_http_kit::{Envelope, Routes, Service};
 
 pub const SERVICE: Service = Service {
@@ -16,7 +20,27 @@ pub const SERVICE: Service = Service {
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Routes {
     Routes::new()
+        .add(routes!(media::create, media::list))
+        .add(routes!(media::get, media::update, media::delete))
+        .add(routes!(media::upload_plan, media::abort_upload))
+        .add(routes!(media::part_urls, media::stored_parts))
+        .add(routes!(media::complete))
+        .add(routes!(media::original))
 }
 
 #[cfg(target_arch = "wasm32")]
 codex_http_kit::workers_entry_point!(SERVICE, routes, "content");
+
+/// The cron trigger (`wrangler/content.toml`): the media library's upkeep.
+#[cfg(target_arch = "wasm32")]
+#[worker::event(scheduled)]
+async fn scheduled(
+    _event: worker::ScheduledEvent,
+    env: worker::Env,
+    _context: worker::ScheduleContext,
+) {
+    match codex_http_kit::edge::context(&env) {
+        Ok(ctx) => codex_media::maintain(&ctx).await,
+        Err(error) => worker::console_error!("content-api upkeep cannot start: {error}"),
+    }
+}

@@ -1,7 +1,6 @@
 //! What the context's integration tests share: ports that never go
 //! outside the process (no database, an in-memory store, a local folder).
 
-use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -31,8 +30,9 @@ impl Database for NoDatabase {
     }
 }
 
-/// Ports on a manual clock, with objects kept in `folder`.
-pub fn offline_ports(folder: &Path) -> Ports {
+/// Ports on a manual clock, with objects in a throwaway embedded S3
+/// endpoint (call within a tokio runtime).
+pub fn offline_ports() -> Ports {
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(
         chrono::DateTime::from_timestamp(1_790_000_000, 0).expect("instant"),
     ));
@@ -40,12 +40,7 @@ pub fn offline_ports(folder: &Path) -> Ports {
     Ports {
         database: database.clone(),
         kv: Arc::new(codex_kv::MemoryKv::new(clock.clone())),
-        objects: Arc::new(codex_storage::LocalFolderStore::new(
-            folder,
-            "http://127.0.0.1:1/local-storage",
-            codex_config::Secret::new("k"),
-            clock.clone(),
-        )),
+        objects: Arc::new(embedded_store(clock.clone())),
         mailer: Arc::new(codex_mail::OutboxMailer::new(
             database,
             "Codex <a@b.example>",
@@ -53,4 +48,13 @@ pub fn offline_ports(folder: &Path) -> Ports {
         )),
         clock,
     }
+}
+
+fn embedded_store(clock: Arc<dyn Clock>) -> codex_storage::S3Store {
+    let endpoint = codex_storage::embedded::EmbeddedS3::in_temporary_folder()
+        .expect("an embedded S3 endpoint starts");
+    let store = codex_storage::S3Store::new(endpoint.settings(), clock);
+    // It runs on the test's runtime and ends with it.
+    std::mem::forget(endpoint);
+    store
 }
