@@ -3,8 +3,9 @@
 //! straight to storage through the presigned URLs it hands out, once with
 //! a single `PUT` and once in three parts (the suite runs with the
 //! multipart threshold lowered to 1 MiB), then read back byte for byte.
-//! Also: a disguised file refused at `upload-complete`, a tampered URL
-//! refused by the storage, and who may see whose media.
+//! Also: the web app's fallback, the file sent through the service; a
+//! disguised file refused at `upload-complete`, a tampered URL refused by
+//! the storage, and who may see whose media.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -204,6 +205,45 @@ async fn a_larger_mp4_goes_up_in_three_parts_and_comes_back_byte_for_byte() {
     done.expect_status(StatusCode::OK, "upload-complete");
     assert_eq!(done.body["data"]["status"], "uploaded");
     assert!(original(&browser, &id).await == file, "byte for byte");
+}
+
+/// The web app's fallback when the browser's `PUT` fails: the file as the
+/// body of `POST /api/media/:id/upload`, sent as its type.
+async fn send_through(browser: &Browser, id: &str, file: Vec<u8>, content_type: &str) -> Reply {
+    browser
+        .call(
+            browser
+                .post("content", &format!("/api/media/{id}/upload"))
+                .header("content-type", content_type)
+                .body(file),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn the_web_apps_fallback_sends_the_file_through_the_service_small_or_in_parts() {
+    let browser = creator().await;
+    // A small file (single plan), and one of about 17 MiB whose plan is
+    // multipart at the suite's 1 MiB threshold: the service stores it in
+    // the plan's own parts.
+    for file in [mp4(1, None), mp4(6, Some("24M"))] {
+        let media = declare(&browser, file.len()).await;
+        let id = media["id"].as_str().expect("id").to_owned();
+        // Refused before the body is read (so none is sent here: a
+        // refused body is not read, and its connection is closed).
+        let wrong_type = send_through(&browser, &id, Vec::new(), "application/octet-stream").await;
+        wrong_type.expect_status(StatusCode::UNSUPPORTED_MEDIA_TYPE, "another type");
+
+        let sent = send_through(&browser, &id, file.clone(), "video/mp4").await;
+        sent.expect_status(StatusCode::OK, "the file through the service");
+        assert_eq!(sent.body["data"]["status"], "uploaded");
+        assert_eq!(sent.body["data"]["r2Key"], media["r2Key"]);
+        // The web app then calls upload-complete, as after a PUT.
+        let done = complete(&browser, &id, None).await;
+        done.expect_status(StatusCode::OK, "upload-complete after the fallback");
+        assert_eq!(done.body["data"]["status"], "uploaded");
+        assert!(original(&browser, &id).await == file, "byte for byte");
+    }
 }
 
 #[tokio::test]

@@ -99,7 +99,8 @@ pub struct MediaItem {
     pub mime_type: String,
     #[row(parse)]
     pub upload_mode: UploadMode,
-    /// The multipart upload in progress (multipart uploads only).
+    /// The multipart upload in progress: the browser's (multipart
+    /// uploads), or the service's while a file passes through it.
     #[schema(required = true)]
     pub upload_id: Option<String>,
     #[schema(required = true)]

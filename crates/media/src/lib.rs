@@ -7,13 +7,15 @@
 //! - [`plan`]: single or multipart, and the parts' size;
 //! - [`item`]: the media item and its states;
 //! - [`library`]: the operations, each scoped to the creator;
-//! - [`removals`]: stored objects still to remove, retried until removed.
+//! - [`removals`]: stored objects still to remove, retried until removed;
+//! - [`through`]: the fallback upload whose body passes through the service.
 
 pub mod item;
 pub mod kinds;
 pub mod library;
 pub mod plan;
 pub mod removals;
+pub mod through;
 
 pub use item::{MediaItem, MediaStatus, UploadMode};
 pub use kinds::MediaType;

@@ -236,6 +236,23 @@ pub async fn get(ctx: &Context, creator_id: &str, id: Uuid) -> Result<MediaItem,
     }
 }
 
+/// Any creator's media item that is not deleted, for the operations of
+/// other domains that refer to one (an organisation's intro video); they
+/// decide who may use it.
+pub async fn find_live(ctx: &Context, id: Uuid) -> Result<Option<MediaItem>, ApiError> {
+    let row = ctx
+        .database()
+        .query_opt(
+            &format!(
+                "SELECT {} FROM media_items WHERE id = $1 AND deleted_at IS NULL",
+                columns::<MediaItem>("")
+            ),
+            &[id.into()],
+        )
+        .await?;
+    Ok(row.map(|row| row.decode()).transpose()?)
+}
+
 fn not_found() -> ApiError {
     ApiError::not_found("Media item not found")
 }
@@ -457,8 +474,14 @@ pub async fn complete(
         )]));
     }
 
-    if let Err(problem) = check_stored(ctx, &item).await? {
-        refuse_file(ctx, &item).await?;
+    finish(ctx, &item).await
+}
+
+/// Checks the stored original and records the item `uploaded`, or deletes
+/// a file that is not what was declared (422).
+pub(crate) async fn finish(ctx: &Context, item: &MediaItem) -> Result<UploadCompleted, ApiError> {
+    if let Err(problem) = check_stored(ctx, item).await? {
+        refuse_file(ctx, item).await?;
         return Err(ApiError::business_rule(problem));
     }
 
@@ -467,11 +490,11 @@ pub async fn complete(
         .execute(
             "UPDATE media_items SET status = 'uploaded', uploaded_at = $3, updated_at = $3 \
              WHERE id = $1 AND creator_id = $2 AND status = 'uploading' AND deleted_at IS NULL",
-            &[id.into(), creator_id.into(), now.into()],
+            &[item.id.into(), item.creator_id.as_str().into(), now.into()],
         )
         .await?;
     // Whoever recorded it, the item is now past `uploading`.
-    let item = get(ctx, creator_id, id).await?;
+    let item = get(ctx, &item.creator_id, item.id).await?;
     Ok(completed(item.status))
 }
 
@@ -563,7 +586,7 @@ async fn refuse_file(ctx: &Context, item: &MediaItem) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn restart_multipart(ctx: &Context, item: &MediaItem) -> Result<(), ApiError> {
+pub(crate) async fn restart_multipart(ctx: &Context, item: &MediaItem) -> Result<(), ApiError> {
     let upload_id = ctx
         .objects()
         .create_multipart(&item.r2_key, &item.mime_type)

@@ -182,6 +182,16 @@ pub trait ObjectStore: Send + Sync {
         expires_in: Duration,
     ) -> Result<String, StorageError>;
 
+    /// Stores `bytes` as part `part_number` of `upload_id` (the service's
+    /// own upload, not a browser's); returns the part's `ETag`.
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        bytes: Vec<u8>,
+    ) -> Result<String, StorageError>;
+
     /// The parts stored so far, in part order. `NoSuchUpload` once the
     /// upload has been completed or aborted.
     async fn list_parts(&self, key: &str, upload_id: &str)

@@ -82,7 +82,7 @@ impl R2Store {
         method: Method,
         key: &str,
         query: &[(&str, &str)],
-        body: Option<(String, &str)>,
+        body: Option<(Vec<u8>, &str)>,
     ) -> Result<OutboundResponse, StorageError> {
         let headers: Vec<(&str, &str)> = body
             .as_ref()
@@ -273,7 +273,7 @@ impl ObjectStore for R2Store {
             Method::Post,
             key,
             &[("uploads", "")],
-            Some((String::new(), content_type)),
+            Some((Vec::new(), content_type)),
         ))
         .await?;
         if !response.is_success() {
@@ -299,6 +299,31 @@ impl ObjectStore for R2Store {
             &[("partNumber", &part), ("uploadId", upload_id)],
             &[],
         )
+    }
+
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        bytes: Vec<u8>,
+    ) -> Result<String, StorageError> {
+        validate_key(key)?;
+        let part = part_number.to_string();
+        let response = SendFuture::new(self.call(
+            Method::Put,
+            key,
+            &[("partNumber", &part), ("uploadId", upload_id)],
+            Some((bytes, "application/octet-stream")),
+        ))
+        .await?;
+        if !response.is_success() {
+            return Err(s3_error(&response));
+        }
+        response
+            .header("etag")
+            .map(str::to_owned)
+            .ok_or_else(|| StorageError::Unavailable("no ETag in the answer".into()))
     }
 
     async fn list_parts(
@@ -344,7 +369,10 @@ impl ObjectStore for R2Store {
             Method::Post,
             key,
             &[("uploadId", upload_id)],
-            Some((multipart::complete_body(parts), "application/xml")),
+            Some((
+                multipart::complete_body(parts).into_bytes(),
+                "application/xml",
+            )),
         ))
         .await?;
         // S3 may answer 200 with an error document once it has started.

@@ -321,6 +321,31 @@ impl ObjectStore for S3Store {
         Ok(request.uri().to_owned())
     }
 
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        bytes: Vec<u8>,
+    ) -> Result<String, StorageError> {
+        validate_key(key)?;
+        let output = self
+            .client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(part_number_of(part_number)?)
+            .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|error| no_such_upload_or(error, unavailable))?;
+        output
+            .e_tag()
+            .map(str::to_owned)
+            .ok_or_else(|| StorageError::Unavailable("no ETag in the answer".into()))
+    }
+
     async fn list_parts(
         &self,
         key: &str,

@@ -294,3 +294,42 @@ async fn an_expired_upload_url_is_refused() {
         .expect("send");
     assert_eq!(answer.status(), reqwest::StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_service_can_store_parts_itself_and_a_lone_part_may_be_small() {
+    let endpoint = EmbeddedS3::in_temporary_folder().expect("endpoint");
+    let store = store(&endpoint);
+    let key = "creator1/originals/m11/media.mp4";
+    let upload_id = store
+        .create_multipart(key, "video/mp4")
+        .await
+        .expect("create");
+    let file = bytes(MIB + 3, 7);
+    let etag = store
+        .upload_part(key, &upload_id, 1, file.clone())
+        .await
+        .expect("part");
+    assert!(!etag.is_empty());
+    store
+        .complete_multipart(
+            key,
+            &upload_id,
+            &[CompletedPart {
+                part_number: 1,
+                etag,
+            }],
+        )
+        .await
+        .expect("complete");
+    let stored = store.get(key).await.expect("get").expect("stored");
+    assert!(stored.bytes == file);
+    assert_eq!(stored.content_type.as_deref(), Some("video/mp4"));
+    // Once complete, the upload takes no more parts (S3 answers
+    // `NoSuchUpload`, the embedded endpoint `AccessDenied`).
+    assert!(
+        store
+            .upload_part(key, &upload_id, 2, bytes(10, 1))
+            .await
+            .is_err()
+    );
+}

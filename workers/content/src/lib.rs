@@ -22,7 +22,11 @@ pub fn routes() -> Routes {
     Routes::new()
         .add(routes!(media::create, media::list))
         .add(routes!(media::get, media::update, media::delete))
-        .add(routes!(media::upload_plan, media::abort_upload))
+        .add(routes!(
+            media::upload_plan,
+            media::upload_through,
+            media::abort_upload
+        ))
         .add(routes!(media::part_urls, media::stored_parts))
         .add(routes!(media::complete))
         .add(routes!(media::original))

@@ -2,7 +2,8 @@
 //! browser uploads straight to storage: these routes declare the file,
 //! hand out presigned URLs, and check what arrived.
 
-use axum::extract::State;
+use axum::extract::{Request, State};
+use axum::http::header;
 use axum::response::Response;
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
@@ -13,6 +14,7 @@ use codex_media::library::{
     self, CompleteUpload, ListFilter, MediaChanges, MediaWithUpload, NewMedia, OriginalDownload,
     PartUrls, SortBy, SortOrder, StoredParts, UploadCompleted,
 };
+use codex_media::through::{self, Declared, UploadedThrough};
 use codex_media::{MediaItem, MediaStatus, MediaType};
 use codex_policy::{Creators, RoleIn, Viewer};
 use codex_validation::PageQuery;
@@ -205,6 +207,54 @@ pub async fn stored_parts(
     let viewer = creator.into_inner();
     Ok(Data(
         library::stored_parts(state.ctx(), &viewer.user.id, id).await?,
+    ))
+}
+
+/// The fallback when the browser's own `PUT` fails: the file itself is the
+/// body (at most 95 MiB, sent as its declared type), stored part by part
+/// and checked as `upload-complete` checks it. Calling `upload-complete`
+/// afterwards gives the same answer.
+#[utoipa::path(post,
+    path = "/api/media/{id}/upload",
+    tag = "media",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The media item's id")),
+    request_body(description = "The file's bytes, exactly the declared size, with its declared type as `Content-Type`",
+        content(("video/mp4"), ("video/quicktime"), ("video/x-msvideo"), ("video/webm"),
+            ("audio/mpeg"), ("audio/mp4"), ("audio/wav"), ("audio/webm"), ("audio/ogg"))),
+    responses(
+        (status = 200, description = "Stored, checked and uploaded", body = DataEnvelope<UploadedThrough>),
+        (status = 413, description = "The declared file is above 95 MiB: it must go straight to storage", body = ErrorEnvelope),
+        (status = 415, description = "The body is not sent as the declared type", body = ErrorEnvelope),
+        (status = 422, description = "The item is past `uploading`, or the file is not the declared type (it is deleted)", body = ErrorEnvelope)))]
+pub async fn upload_through(
+    State(state): State<AppState>,
+    creator: RoleIn<Creators>,
+    Path(id): Path<Uuid>,
+    request: Request,
+) -> Result<Data<UploadedThrough>, ApiError> {
+    let viewer = creator.into_inner();
+    let (parts, body) = request.into_parts();
+    let declared = Declared {
+        content_type: parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok()),
+        content_length: parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse().ok()),
+    };
+    Ok(Data(
+        through::upload(
+            state.ctx(),
+            &viewer.user.id,
+            id,
+            declared,
+            body.into_data_stream(),
+        )
+        .await?,
     ))
 }
 

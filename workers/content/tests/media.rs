@@ -548,3 +548,138 @@ async fn an_upload_left_unfinished_for_a_day_is_given_up_by_the_upkeep() {
         "the abandoned upload's removal was carried out"
     );
 }
+
+#[tokio::test]
+async fn a_file_sent_through_the_service_is_stored_in_parts_and_checked() {
+    let app = app().await;
+    let creator = app.sign_up("maker@example.com", "creator").await;
+    // Above one 8 MiB part, so the body is stored as two.
+    let size = 9 * MIB + 5;
+    let media = declare(&app, &creator, "video/mp4", "video", size).await;
+    let id = media["id"].as_str().expect("id").to_owned();
+    let key = media["r2Key"].as_str().expect("key").to_owned();
+    let path = format!("/api/media/{id}/upload");
+
+    // Refused before a byte is stored: another type, another length.
+    app.post(&path)
+        .cookie(&creator)
+        .body(mp4(size), "application/octet-stream")
+        .send()
+        .await
+        .assert_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    app.post(&path)
+        .cookie(&creator)
+        .body(mp4(size - 1), "video/mp4")
+        .send()
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    assert!(
+        app.ctx()
+            .objects()
+            .head(&key)
+            .await
+            .expect("head")
+            .is_none()
+    );
+    // Another user's item, and no session.
+    let other = app.sign_up("other@example.com", "creator").await;
+    app.post(&path)
+        .cookie(&other)
+        .body(mp4(size), "video/mp4")
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    app.post(&path)
+        .body(mp4(size), "video/mp4")
+        .send()
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+
+    let file = mp4(size);
+    let sent = app
+        .post(&path)
+        .cookie(&creator)
+        .body(file.clone(), "video/mp4")
+        .send()
+        .await;
+    sent.assert_status(StatusCode::OK);
+    assert_eq!(
+        sent.json()["data"],
+        json!({"success": true, "r2Key": key, "status": "uploaded"})
+    );
+    let stored = app
+        .ctx()
+        .objects()
+        .get(&key)
+        .await
+        .expect("get")
+        .expect("stored");
+    assert!(stored.bytes == file, "the stored object is the body");
+    assert_eq!(stored.content_type.as_deref(), Some("video/mp4"));
+    // The web app calls upload-complete next: the same outcome.
+    let complete = app
+        .post(&format!("/api/media/{id}/upload-complete"))
+        .cookie(&creator)
+        .send()
+        .await;
+    complete.assert_status(StatusCode::OK);
+    assert_eq!(complete.json()["data"]["status"], "uploaded");
+    // Once uploaded, the route is closed.
+    app.post(&path)
+        .cookie(&creator)
+        .body(mp4(size), "video/mp4")
+        .send()
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_disguised_body_is_refused_and_a_large_file_must_go_straight_to_storage() {
+    let app = app().await;
+    let creator = app.sign_up("maker@example.com", "creator").await;
+    let media = declare(&app, &creator, "audio/mpeg", "audio", 4096).await;
+    let id = media["id"].as_str().expect("id").to_owned();
+    let key = media["r2Key"].as_str().expect("key").to_owned();
+    // An MP4 sent as MP3: stored, found out, deleted; the item still waits.
+    let refused = app
+        .post(&format!("/api/media/{id}/upload"))
+        .cookie(&creator)
+        .body(mp4(4096), "audio/mpeg")
+        .send()
+        .await;
+    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        app.ctx()
+            .objects()
+            .head(&key)
+            .await
+            .expect("head")
+            .is_none()
+    );
+    let item = app
+        .get(&format!("/api/media/{id}"))
+        .cookie(&creator)
+        .send()
+        .await;
+    assert_eq!(item.json()["data"]["status"], "uploading");
+    // Nothing of the service's upload is left on the item to resume.
+    assert!(item.json()["data"]["uploadId"].is_null());
+    // A real MP3 start then goes through.
+    let mut mp3 = b"ID3\x04\0\0\0\0\0\0".to_vec();
+    mp3.resize(4096, 0);
+    app.post(&format!("/api/media/{id}/upload"))
+        .cookie(&creator)
+        .body(mp3, "audio/mpeg")
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+
+    let large = declare(&app, &creator, "video/mp4", "video", 96 * MIB).await;
+    let large_id = large["id"].as_str().expect("id");
+    app.post(&format!("/api/media/{large_id}/upload"))
+        .cookie(&creator)
+        .header("content-type", "video/mp4")
+        .send()
+        .await
+        .assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+}
