@@ -283,7 +283,7 @@ async fn following_an_organisation_is_idempotent_and_counted() {
 }
 
 #[tokio::test]
-async fn the_intro_video_is_in_the_branding_and_has_its_routes() {
+async fn the_intro_video_is_in_the_branding_and_links_a_video_of_the_media_library() {
     let (owner, owner_browser, id, slug) = owned_org().await;
     let (member_browser, _) = join(&owner_browser, &id, "member").await;
     let member = FrontEnd::of(&member_browser);
@@ -330,8 +330,36 @@ async fn the_intro_video_is_in_the_branding_and_has_its_routes() {
         .await
         .expect_status(StatusCode::BAD_REQUEST, "a malformed id");
     let missing = owner.post(ORG, &intro, &media).await;
-    missing.expect_status(StatusCode::NOT_FOUND, "no media item yet");
+    missing.expect_status(StatusCode::NOT_FOUND, "no such media item");
     assert_eq!(missing.body["error"]["message"], "Media item not found");
+
+    // A video the owner declares in the media library: linked, and the
+    // status follows it while it is still being uploaded.
+    let declared = owner
+        .post(
+            "content",
+            "/api/media",
+            &json!({"title": "Intro", "mediaType": "video", "mimeType": "video/mp4", "fileSizeBytes": 4096}),
+        )
+        .await;
+    declared.expect_status(StatusCode::CREATED, "declare the intro video");
+    let video = declared.body["data"]["id"].clone();
+    let linked = owner
+        .post(ORG, &intro, &json!({"mediaItemId": video}))
+        .await;
+    linked.expect_status(StatusCode::OK, "link the intro video");
+    assert_eq!(linked.body["data"]["introVideoMediaItemId"], video);
+    let status = member.get(ORG, &format!("{intro}/status")).await;
+    status.expect_status(StatusCode::OK, "status of a linked video");
+    assert_eq!(status.body["data"]["status"], "uploading");
+    // Another creator's video cannot be linked.
+    let (stranger_browser, _) = join(&owner_browser, &id, "admin").await;
+    let stranger = FrontEnd::of(&stranger_browser);
+    stranger
+        .post(ORG, &intro, &json!({"mediaItemId": video}))
+        .await
+        .expect_status(StatusCode::FORBIDDEN, "an admin links the owner's video");
+
     let removed = owner.delete(ORG, &intro).await;
     removed.expect_status(StatusCode::OK, "remove the intro video");
     assert!(

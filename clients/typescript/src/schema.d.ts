@@ -226,7 +226,13 @@ export interface paths {
         /** The upload plan again, with fresh URLs, while the item is `uploading`. */
         get: operations["content_upload_plan"];
         put?: never;
-        post?: never;
+        /**
+         * The fallback when the browser's own `PUT` fails: the file itself is the
+         *     body (at most 95 MiB, sent as its declared type), stored part by part
+         *     and checked as `upload-complete` checks it. Calling `upload-complete`
+         *     afterwards gives the same answer.
+         */
+        post: operations["content_upload_through"];
         /**
          * Gives up the parts uploaded so far and starts the multipart upload
          *     afresh (the item stays `uploading`).
@@ -647,8 +653,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Links a media item as the intro video. Until the media library exists,
-         *     every id is answered 404.
+         * Links one of the manager's own videos from the media library as the
+         *     intro video; it plays once it is ready.
          */
         post: operations["org_link_intro_video"];
         delete: operations["org_remove_intro_video"];
@@ -1276,7 +1282,10 @@ export interface components {
                 transcodingStep: string | null;
                 /** Format: date-time */
                 updatedAt: string;
-                /** @description The multipart upload in progress (multipart uploads only). */
+                /**
+                 * @description The multipart upload in progress: the browser's (multipart
+                 *     uploads), or the service's while a file passes through it.
+                 */
                 uploadId: string | null;
                 uploadMode: components["schemas"]["UploadMode"];
                 /** Format: date-time */
@@ -1511,6 +1520,17 @@ export interface components {
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_UploadedThrough: {
+            /** @description The answer of an upload through the service. */
+            data: {
+                /** @description The original's key in storage. */
+                r2Key: string;
+                /** @description `uploaded`: the file was checked and the upload completed. */
+                status: components["schemas"]["MediaStatus"];
+                success: boolean;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_User: {
             /** @description A user as the API shows it (BetterAuth's field names). */
             data: {
@@ -1596,7 +1616,7 @@ export interface components {
          * @description Where the intro video stands.
          * @enum {string}
          */
-        IntroVideoState: "none" | "ready";
+        IntroVideoState: "none" | "uploading" | "processing" | "ready" | "failed";
         /**
          * @description `GET …/settings/branding/intro-video/status`: polled by the brand
          *     editor while a video is prepared.
@@ -1706,7 +1726,10 @@ export interface components {
                 transcodingStep: string | null;
                 /** Format: date-time */
                 updatedAt: string;
-                /** @description The multipart upload in progress (multipart uploads only). */
+                /**
+                 * @description The multipart upload in progress: the browser's (multipart
+                 *     uploads), or the service's while a file passes through it.
+                 */
                 uploadId: string | null;
                 uploadMode: components["schemas"]["UploadMode"];
                 /** Format: date-time */
@@ -1810,7 +1833,10 @@ export interface components {
             transcodingStep: string | null;
             /** Format: date-time */
             updatedAt: string;
-            /** @description The multipart upload in progress (multipart uploads only). */
+            /**
+             * @description The multipart upload in progress: the browser's (multipart
+             *     uploads), or the service's while a file passes through it.
+             */
             uploadId: string | null;
             uploadMode: components["schemas"]["UploadMode"];
             /** Format: date-time */
@@ -2268,6 +2294,14 @@ export interface components {
             mimeType: string;
             size: number;
         };
+        /** @description The answer of an upload through the service. */
+        UploadedThrough: {
+            /** @description The original's key in storage. */
+            r2Key: string;
+            /** @description `uploaded`: the file was checked and the upload completed. */
+            status: components["schemas"]["MediaStatus"];
+            success: boolean;
+        };
         /** @description A user as the API shows it (BetterAuth's field names). */
         User: {
             bio: string | null;
@@ -2543,6 +2577,15 @@ export interface operations {
             };
             /** @description Too many attempts from this address */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2985,6 +3028,87 @@ export interface operations {
             };
         };
     };
+    content_upload_through: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes, exactly the declared size, with its declared type as `Content-Type` */
+        requestBody?: {
+            content: {
+                "audio/mp4": unknown;
+                "audio/mpeg": unknown;
+                "audio/ogg": unknown;
+                "audio/wav": unknown;
+                "audio/webm": unknown;
+                "video/mp4": unknown;
+                "video/quicktime": unknown;
+                "video/webm": unknown;
+                "video/x-msvideo": unknown;
+            };
+        };
+        responses: {
+            /** @description Stored, checked and uploaded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_UploadedThrough"];
+                };
+            };
+            /** @description The declared file is above 95 MiB: it must go straight to storage */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is not sent as the declared type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The item is past `uploading`, or the file is not the declared type (it is deleted) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     content_abort_upload: {
         parameters: {
             query?: never;
@@ -3054,6 +3178,15 @@ export interface operations {
             };
             /** @description The stored file is missing, of another size or not the declared type: it is deleted and the item stays `uploading` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4415,6 +4548,33 @@ export interface operations {
                     "application/json": components["schemas"]["DataEnvelope_Branding"];
                 };
             };
+            /** @description The media item is not the manager's own */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such media item */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The media item is not a video */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Refused: the error envelope */
             "4XX": {
                 headers: {
@@ -5368,6 +5528,15 @@ export interface operations {
             };
             /** @description Refused: the error envelope */
             "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };

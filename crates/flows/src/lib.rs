@@ -7,11 +7,14 @@
 //!   addresses for managers only), and inviting an address that may or may
 //!   not have an account;
 //! - [`storefront`]: an organisation's public creators with their public
-//!   profiles (never an address), and its public figures.
+//!   profiles (never an address), and its public figures;
+//! - [`intro_video`]: an organisation's intro video, a video of the media
+//!   library linked in its branding.
 //!
 //! Neither `codex-accounts` nor `codex-orgs` depends on the other; this
 //! crate depends on both.
 
 pub mod account;
+pub mod intro_video;
 pub mod storefront;
 pub mod team;

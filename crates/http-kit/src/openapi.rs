@@ -9,10 +9,9 @@
 //!
 //! - `info` names the service and its version;
 //! - the security schemes: the session cookie and the worker signature;
-//! - every operation that does not list its own client and server errors
-//!   gets `4XX` and `5XX` answers in the service's error envelope
-//!   ([`Envelope`]), so that every answer a client can receive is
-//!   described.
+//! - every operation gets `4XX` and `5XX` answers in the service's error
+//!   envelope ([`Envelope`]), beside any errors it describes itself
+//!   (`422` …), so that every answer a client can receive is described.
 //!
 //! On Workers the document is not built: the code that builds it would add
 //! a tenth of a megabyte to every worker. [`routes!`](crate::routes) there
@@ -300,11 +299,10 @@ mod finishing {
 
     fn add_error_answers(operation: &mut Operation, envelope: Envelope) {
         let answers = &mut operation.responses.responses;
-        let has = |answers: &std::collections::BTreeMap<String, _>, first: char| {
-            answers.keys().any(|status| status.starts_with(first))
-        };
-        let client = !has(answers, '4');
-        let server = !has(answers, '5');
+        // An operation that lists some of its errors (to describe them)
+        // can still answer the others: the ranges stay.
+        let client = !answers.contains_key("4XX");
+        let server = !answers.contains_key("5XX");
         if client {
             answers.insert(
                 "4XX".to_owned(),

@@ -1,14 +1,11 @@
-//! An organisation's intro video (part of its branding): a media item of
-//! the organisation's, linked by a manager, played on the storefront at
-//! `introVideoUrl`.
+//! An organisation's intro video (part of its branding): a video from the
+//! media library, linked by a manager, played on the storefront at
+//! `introVideoUrl` once it is ready.
 //!
-//! The media library (the `media_items` table, uploads and transcoding) is
-//! not built yet, so no media item can exist: linking answers 404 "Media
-//! item not found" for every id, the status is `none`, and removing clears
-//! both columns. When the media library lands, `link` checks that the item
-//! exists and belongs to the organisation, stores its id, and the status
-//! follows the item's transcoding (`uploading`, `processing`, `ready`,
-//! `failed`) with `introVideoUrl` set once it is ready.
+//! This crate owns the branding columns; the media item is the media
+//! library's. Linking (which checks the item) and the status (which
+//! follows the item) are therefore written in `codex-flows`, over
+//! [`set`] and the types here.
 
 use codex_context::Context;
 use codex_database::columns;
@@ -22,10 +19,16 @@ use crate::settings::{self, Branding};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IntroVideoState {
-    /// No intro video is linked.
+    /// No intro video is linked (or its media item was deleted).
     None,
-    /// A video is linked and plays at `introVideoUrl`.
+    /// The linked video is still being uploaded.
+    Uploading,
+    /// The linked video is being prepared for playback.
+    Processing,
+    /// The video plays at `introVideoUrl`.
     Ready,
+    /// Preparing the video failed: see `error`.
+    Failed,
 }
 
 /// `GET …/settings/branding/intro-video/status`: polled by the brand
@@ -44,37 +47,28 @@ pub struct IntroVideoStatus {
     pub error: Option<String>,
 }
 
-/// Where the organisation's intro video stands.
-pub async fn status(ctx: &Context, organization_id: Uuid) -> Result<IntroVideoStatus, ApiError> {
-    let branding = settings::branding(ctx, organization_id).await?;
-    let state = if branding.intro_video_url.is_some() {
-        IntroVideoState::Ready
-    } else {
-        IntroVideoState::None
-    };
-    Ok(IntroVideoStatus {
-        status: state,
-        intro_video_url: branding.intro_video_url,
-        progress: None,
-        error: None,
-    })
-}
-
-fn media_item_not_found() -> ApiError {
-    ApiError::not_found("Media item not found")
-}
-
-/// Links the media item `media_item_id` as the intro video. No media item
-/// exists until the media library is built, so this is always 404 (after
-/// the organisation itself is found); see the module documentation.
-pub async fn link(
+/// Records `media_item_id` as the intro video (its URL is set once the
+/// video is ready) and drops the cached public views. The caller has
+/// checked the media item.
+pub async fn set(
     ctx: &Context,
     organization_id: Uuid,
     media_item_id: Uuid,
 ) -> Result<Branding, ApiError> {
-    settings::branding(ctx, organization_id).await?;
-    tracing::info!(%organization_id, %media_item_id, "intro video asked for a media item that does not exist");
-    Err(media_item_not_found())
+    let row = ctx
+        .database()
+        .query_opt(
+            &format!(
+                "UPDATE branding_settings SET intro_video_media_item_id = $2, intro_video_url = NULL \
+                 WHERE organization_id = $1 RETURNING {}",
+                columns::<Branding>("")
+            ),
+            &[organization_id.into(), media_item_id.into()],
+        )
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization not found"))?;
+    settings::forget_public_of(ctx, organization_id).await;
+    Ok(row.decode()?)
 }
 
 /// Removes the intro video (both the media item and the URL) and drops the

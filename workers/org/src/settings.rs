@@ -3,12 +3,13 @@
 use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use codex_errors::ApiError;
+use codex_flows::intro_video;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::Json;
-use codex_http_kit::openapi::DataEnvelope;
+use codex_http_kit::openapi::{DataEnvelope, ErrorEnvelope};
 use codex_http_kit::respond::Data;
 use codex_http_kit::upload::read_file;
-use codex_orgs::intro_video::{self, IntroVideoStatus};
+use codex_orgs::intro_video::IntroVideoStatus;
 use codex_orgs::settings::{
     self as rules, AllSettings, Branding, BrandingChanges, Contact, ContactChanges, FeatureChanges,
     Features, MAX_LOGO,
@@ -198,16 +199,20 @@ pub struct IntroVideoBody {
     media_item_id: String,
 }
 
-/// Links a media item as the intro video. Until the media library exists,
-/// every id is answered 404.
-// The rules: `codex_orgs::intro_video`.
+/// Links one of the manager's own videos from the media library as the
+/// intro video; it plays once it is ready.
+// The rules: `codex_flows::intro_video`.
 #[utoipa::path(post,
     path = "/api/organizations/{id}/settings/branding/intro-video",
     tag = "org",
     security(("session" = [])),
     params(("id" = Uuid, Path, description = "The organisation's id")),
     request_body = IntroVideoBody,
-    responses((status = 200, description = "The branding with the intro video", body = DataEnvelope<Branding>)))]
+    responses(
+        (status = 200, description = "The branding with the intro video", body = DataEnvelope<Branding>),
+        (status = 403, description = "The media item is not the manager's own", body = ErrorEnvelope),
+        (status = 404, description = "No such media item", body = ErrorEnvelope),
+        (status = 422, description = "The media item is not a video", body = ErrorEnvelope)))]
 pub async fn link_intro_video(
     State(state): State<AppState>,
     manager: OrgManager,
@@ -216,7 +221,13 @@ pub async fn link_intro_video(
     let media_item_id = Uuid::parse_str(body.media_item_id.trim())
         .map_err(|_| ApiError::invalid_fields([("mediaItemId", "Invalid ID format")]))?;
     Ok(Data(
-        intro_video::link(state.ctx(), manager.organization_id, media_item_id).await?,
+        intro_video::link(
+            state.ctx(),
+            manager.organization_id,
+            &manager.viewer.user.id,
+            media_item_id,
+        )
+        .await?,
     ))
 }
 
@@ -231,7 +242,7 @@ pub async fn remove_intro_video(
     manager: OrgManager,
 ) -> Result<Data<Branding>, ApiError> {
     Ok(Data(
-        intro_video::remove(state.ctx(), manager.organization_id).await?,
+        codex_orgs::intro_video::remove(state.ctx(), manager.organization_id).await?,
     ))
 }
 

@@ -697,7 +697,7 @@ async fn a_deleted_account_stops_following() {
 }
 
 #[tokio::test]
-async fn the_intro_video_fields_and_routes_answer_before_the_media_library_exists() {
+async fn the_intro_video_fields_and_routes_answer_when_none_is_linked() {
     let app = app().await;
     let owner_cookie = app.sign_up("owner@example.com", "creator").await;
     let member_cookie = app.sign_up("member@example.com", "customer").await;
@@ -770,6 +770,113 @@ async fn the_intro_video_fields_and_routes_answer_before_the_media_library_exist
     assert!(branding["introVideoUrl"].is_null(), "{branding}");
     assert!(branding["introVideoMediaItemId"].is_null(), "{branding}");
     assert_eq!(branding["primaryColorHex"], "#3B82F6");
+}
+
+/// A media item of `creator_id`'s, as the media library records it.
+async fn media_item(app: &TestApp, creator_id: &str, media_type: &str, status: &str) -> String {
+    let id = uuid::Uuid::new_v4();
+    let (mime, uploaded) = match media_type {
+        "video" => ("video/mp4", status != "uploading"),
+        _ => ("audio/mpeg", status != "uploading"),
+    };
+    app.ctx()
+        .database()
+        .execute(
+            "INSERT INTO media_items (id, creator_id, title, media_type, status, r2_key, \
+             file_size_bytes, mime_type, upload_mode, transcoding_progress, transcoding_error, uploaded_at) \
+             VALUES ($1, $2, 'Intro', $3, $4, $2 || '/originals/' || $1 || '/media', 4096, $5, 'single', \
+             CASE WHEN $4 = 'transcoding' THEN 40 END, CASE WHEN $4 = 'failed' THEN 'No video stream' END, \
+             CASE WHEN $6 THEN now() END)",
+            &[
+                id.into(),
+                creator_id.into(),
+                media_type.into(),
+                status.into(),
+                mime.into(),
+                uploaded.into(),
+            ],
+        )
+        .await
+        .expect("a media item");
+    id.to_string()
+}
+
+#[tokio::test]
+async fn the_intro_video_is_one_of_the_managers_own_videos_and_follows_its_state() {
+    let app = app().await;
+    let owner_cookie = app.sign_up("owner@example.com", "creator").await;
+    let other_cookie = app.sign_up("other@example.com", "creator").await;
+    let owner_id = user_id(
+        &app.get("/api/auth/get-session")
+            .cookie(&owner_cookie)
+            .send()
+            .await,
+    );
+    let other_id = user_id(
+        &app.get("/api/auth/get-session")
+            .cookie(&other_cookie)
+            .send()
+            .await,
+    );
+    let org = create(&app, &owner_cookie, "intro-studio").await;
+    let owner = Web::of(&app, &owner_cookie);
+    let intro = format!("/api/organizations/{org}/settings/branding/intro-video");
+
+    // Someone else's video, and an audio file, cannot be the intro video.
+    let theirs = media_item(&app, &other_id, "video", "uploaded").await;
+    owner
+        .post(&intro, json!({"mediaItemId": theirs}))
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let audio = media_item(&app, &owner_id, "audio", "uploaded").await;
+    owner
+        .post(&intro, json!({"mediaItemId": audio}))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The status follows the linked item.
+    for (state, expected) in [
+        (
+            "uploading",
+            json!({"status": "uploading", "introVideoUrl": null, "progress": null, "error": null}),
+        ),
+        (
+            "transcoding",
+            json!({"status": "processing", "introVideoUrl": null, "progress": 40, "error": null}),
+        ),
+        (
+            "failed",
+            json!({"status": "failed", "introVideoUrl": null, "progress": null, "error": "No video stream"}),
+        ),
+    ] {
+        let video = media_item(&app, &owner_id, "video", state).await;
+        let linked = owner.post(&intro, json!({"mediaItemId": video})).await;
+        linked.assert_status(StatusCode::OK);
+        assert_eq!(
+            linked.json()["data"]["introVideoMediaItemId"],
+            video.as_str()
+        );
+        assert!(linked.json()["data"]["introVideoUrl"].is_null());
+        assert_eq!(
+            owner.data(&format!("{intro}/status")).await,
+            expected,
+            "{state}"
+        );
+    }
+
+    // A deleted media item is no intro video.
+    app.ctx()
+        .database()
+        .execute(
+            "UPDATE media_items SET deleted_at = now() WHERE creator_id = $1",
+            &[owner_id.as_str().into()],
+        )
+        .await
+        .expect("delete");
+    assert_eq!(
+        owner.data(&format!("{intro}/status")).await["status"],
+        "none"
+    );
 }
 
 #[tokio::test]
