@@ -12,10 +12,7 @@ use codex_testkit::{Caller, TestDatabase};
 
 async fn platform(test: &TestDatabase) -> (NativePlatform, std::path::PathBuf) {
     let data_dir = std::env::temp_dir().join(format!("codex-host-{}", uuid::Uuid::new_v4()));
-    let free_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port().to_string())
-        .expect("a free port");
+    let free_port = codex_testkit::free_local_port().to_string();
     let source: HashMap<String, String> = [
         ("ENVIRONMENT", "test"),
         ("DATABASE_URL", test.url()),

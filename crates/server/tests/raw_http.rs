@@ -31,10 +31,12 @@ impl Drop for Host {
 async fn host() -> Host {
     let test = TestDatabase::new().await;
     let data_dir = std::env::temp_dir().join(format!("codex-raw-{}", uuid::Uuid::new_v4()));
+    let storage_port = codex_testkit::free_local_port().to_string();
     let source: HashMap<String, String> = [
         ("ENVIRONMENT", "test"),
         ("DATABASE_URL", test.url()),
         ("DATA_DIR", data_dir.to_str().expect("utf-8 path")),
+        ("LOCAL_STORAGE_PORT", storage_port.as_str()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -34,6 +34,16 @@ pub fn server_url() -> String {
         .unwrap_or_else(|| DEFAULT_SERVER.to_owned())
 }
 
+/// A local TCP port free at the time of asking, for a native host's
+/// embedded storage in a test (tests run side by side, so none may use the
+/// fixed default port).
+pub fn free_local_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free local port")
+}
+
 /// The address of the test server, for a [`fault_proxy::FaultProxy`] to
 /// forward to (an IPv4 one when the host name has several).
 pub fn server_address() -> SocketAddr {
