@@ -19,6 +19,7 @@
 
 mod error;
 mod from_row;
+mod page;
 pub mod patch;
 pub mod update;
 mod value;
@@ -37,6 +38,7 @@ use async_trait::async_trait;
 pub use codex_database_derive::FromRow;
 pub use error::{DbError, INVALID_TEXT_MESSAGE};
 pub use from_row::{FromRow, columns};
+pub use page::{Window, fetch_page};
 pub use patch::Patch;
 pub use update::Update;
 pub use value::{FromSqlValue, Row, SqlValue};

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use codex_context::Context;
-use codex_database::{SqlValue, columns};
+use codex_database::{SqlValue, Window, columns};
 use codex_errors::ApiError;
 use codex_storage::{CompletedPart, StorageError, StoredPart};
 use codex_validation::{Page, multiline_text, required_text};
@@ -727,34 +727,20 @@ pub async fn list(
         filter.status.map(MediaStatus::as_str).into(),
         filter.media_type.map(MediaType::as_str).into(),
     ];
-    let mut with_page = params.to_vec();
-    with_page.push(i64::from(page.limit).into());
-    with_page.push(page.offset().into());
-    let rows = ctx
-        .database()
-        .query(
-            &format!(
-                "SELECT {} FROM media_items WHERE {condition} ORDER BY {order_by} LIMIT $4 OFFSET $5",
-                columns::<MediaItem>("")
-            ),
-            &with_page,
-        )
-        .await?;
-    let total = ctx
-        .database()
-        .query_opt(
-            &format!("SELECT count(*) AS total FROM media_items WHERE {condition}"),
-            &params,
-        )
-        .await?
-        .map(|row| row.get::<i64>("total"))
-        .transpose()?
-        .unwrap_or(0);
-    let items = rows
-        .iter()
-        .map(|row| row.decode())
-        .collect::<Result<_, _>>()?;
-    Ok((items, u64::try_from(total).unwrap_or(0)))
+    Ok(codex_database::fetch_page(
+        ctx.database(),
+        &format!(
+            "SELECT {} FROM media_items WHERE {condition} ORDER BY {order_by}",
+            columns::<MediaItem>("")
+        ),
+        &format!("SELECT count(*) AS total FROM media_items WHERE {condition}"),
+        &params,
+        Window {
+            limit: i64::from(page.limit),
+            offset: page.offset(),
+        },
+    )
+    .await?)
 }
 
 /// Soft-deletes the item and removes everything stored under it: the
