@@ -73,3 +73,18 @@ type Following = Ok<"/api/organizations/{id}/followers/me", "get">["data"];
 expectType<Exactly<Following["following"], boolean>>();
 type FollowerCount = Ok<"/api/organizations/{id}/followers/count", "get">["data"];
 expectType<Exactly<FollowerCount["count"], number>>();
+
+// content: the content page takes items[0] of the public listing by slug.
+type PublicItem = Ok<"/api/content/public", "get">["items"][number];
+expectType<Exactly<PublicItem["slug"], string>>();
+expectType<Exactly<PublicItem["accessType"], "free" | "paid" | "followers" | "subscribers" | "team">>();
+expectType<Exactly<PublicItem["minimumTierId"], string | null>>();
+expectType<Exactly<PublicItem["categorySlugs"], string[]>>();
+type PublicMediaItem = NonNullable<PublicItem["mediaItem"]>;
+expectType<Exactly<PublicMediaItem["thumbnailUrl"], string | null>>();
+expectType<Exactly<PublicMediaItem["hlsPreviewUrl"], string | null>>();
+expectType<Exactly<PublicMediaItem["durationSeconds"], number | null>>();
+
+// content: the studio's drafts badge reads only the total.
+type StudioList = Ok<"/api/content", "get">;
+expectType<Exactly<StudioList["pagination"]["total"], number>>();

@@ -157,6 +157,161 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own content, drafts included (the studio's list). */
+        get: operations["content_list_content"];
+        put?: never;
+        /**
+         * Creates a draft. Video and audio name one of the caller's media items of
+         *     that kind (it need not be ready yet); content in an organisation needs
+         *     the caller to be its owner, an admin or a creator there.
+         */
+        post: operations["content_create_content"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content/browse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Published content of an organisation, for its explore page (signed in). */
+        get: operations["content_browse_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content/check-slug/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether a slug is free in the organisation, or in the caller's personal
+         *     space without one.
+         */
+        get: operations["content_check_content_slug"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Published content of an organisation (`orgId`) or by slug (`slug`;
+         *     one of the two is required): what a storefront lists. No session
+         *     needed; the body of content that is not free is left out.
+         */
+        get: operations["content_public_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content/public/discover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Published content across the platform. */
+        get: operations["content_discover_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["content_get_content"];
+        put?: never;
+        post?: never;
+        /** Soft-deletes the content: it leaves every listing and frees its slug. */
+        delete: operations["content_delete_content"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes any of the fields a creator writes; the result is held to the
+         *     rules a new piece meets, and published content must stay publishable.
+         */
+        patch: operations["content_update_content"];
+        trace?: never;
+    };
+    "/api/content/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publishes the content: video and audio need their media item `ready`.
+         *     Publishing published content answers it unchanged.
+         */
+        post: operations["content_publish_content"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content/{id}/unpublish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Takes the content back to draft. */
+        post: operations["content_unpublish_content"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/media": {
         parameters: {
             query?: never;
@@ -931,6 +1086,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Who may open it once published.
+         * @enum {string}
+         */
+        AccessType: "free" | "paid" | "followers" | "subscribers" | "team";
         /** @description Every setting of an organisation at once. */
         AllSettings: {
             branding: components["schemas"]["Branding"];
@@ -1087,14 +1247,90 @@ export interface components {
             twitterUrl?: string | null;
             youtubeUrl?: string | null;
         };
-        /** @description A piece of content on a creator's card. None exists yet. */
+        /**
+         * @description A piece of content as its creator reads it in the studio, with its media
+         *     item, organisation and creator. Drafts included; never shown publicly.
+         */
+        Content: {
+            accessType: components["schemas"]["AccessType"];
+            /** @description A free-text category (the web app's older field). */
+            category: string | null;
+            /** @description The content's categories (categories are not built yet: empty). */
+            categoryIds: string[];
+            /** @description The written piece's body, as sent (plain text, HTML or TipTap JSON). */
+            contentBody: string | null;
+            /** @description The body as JSON when it was a TipTap document. */
+            contentBodyJson: Record<string, never> | null;
+            contentType: components["schemas"]["ContentType"];
+            /** Format: date-time */
+            createdAt: string;
+            creator: components["schemas"]["ContentCreator"];
+            creatorId: string;
+            description: string | null;
+            featured: boolean;
+            /** Format: uuid */
+            id: string;
+            mediaItem: components["schemas"]["ContentMedia"] | null;
+            /** Format: uuid */
+            mediaItemId: string | null;
+            /** Format: uuid */
+            minimumTierId: string | null;
+            organization: components["schemas"]["ContentOrganization"] | null;
+            /** Format: uuid */
+            organizationId: string | null;
+            /** Format: int32 */
+            priceCents: number | null;
+            /** Format: date-time */
+            publishedAt: string | null;
+            /** Format: int32 */
+            purchaseCount: number;
+            shaderConfig: Record<string, never> | null;
+            shaderPreset: string | null;
+            slug: string;
+            status: components["schemas"]["ContentStatus"];
+            tags: string[];
+            thumbnailUrl: string | null;
+            title: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: int32 */
+            viewCount: number;
+        };
+        /** @description One of a creator's latest published pieces, on their card. */
         ContentCard: {
-            contentType: string;
+            contentType: components["schemas"]["ContentType"];
             /** Format: uuid */
             id: string;
             slug: string;
             thumbnailUrl: string | null;
             title: string;
+        };
+        /**
+         * @description The body of `PATCH /api/content/{id}`: any of the fields a new piece
+         *     takes; `null` clears an optional one.
+         */
+        ContentChanges: {
+            accessType?: components["schemas"]["AccessType"] | null;
+            category?: string | null;
+            categoryIds?: string[] | null;
+            contentBody?: string | null;
+            contentType?: components["schemas"]["ContentType"] | null;
+            description?: string | null;
+            featured?: boolean | null;
+            /** Format: uuid */
+            mediaItemId?: string | null;
+            /** Format: uuid */
+            minimumTierId?: string | null;
+            /** Format: uuid */
+            organizationId?: string | null;
+            /** Format: int64 */
+            priceCents?: number | null;
+            shaderConfig?: Record<string, never> | null;
+            shaderPreset?: string | null;
+            slug?: string | null;
+            tags?: string[] | null;
+            thumbnailUrl?: string | null;
+            title?: string | null;
         };
         /** @description How much content there is, by kind. */
         ContentCounts: {
@@ -1107,6 +1343,49 @@ export interface components {
             /** Format: int64 */
             written: number;
         };
+        /** @description Who made it: never an e-mail address. */
+        ContentCreator: {
+            id: string;
+            image: string | null;
+            name: string;
+            username: string | null;
+        };
+        /** @description The content's media item, as the studio shows it beside the content. */
+        ContentMedia: {
+            /** Format: int32 */
+            durationSeconds: number | null;
+            /** Format: int32 */
+            height: number | null;
+            /** Format: uuid */
+            id: string;
+            /** @description `video` or `audio`. */
+            mediaType: string;
+            /** @description `uploading`, `uploaded`, `transcoding`, `ready` or `failed`. */
+            status: string;
+            title: string;
+            /** Format: int32 */
+            width: number | null;
+        };
+        /** @description The organisation the content belongs to. */
+        ContentOrganization: {
+            /** Format: uuid */
+            id: string;
+            logoUrl: string | null;
+            name: string;
+            slug: string;
+        };
+        /**
+         * @description Where the content is in its life: drafts are seen by their creator
+         *     only. `archived` is reserved: no route sets it.
+         * @enum {string}
+         */
+        ContentStatus: "draft" | "published" | "archived";
+        /**
+         * @description What the content is: a video or an audio piece (both played from a
+         *     media item), or a written piece (its body).
+         * @enum {string}
+         */
+        ContentType: "video" | "audio" | "written";
         /** @description A creator as the storefront shows them. */
         Creator: {
             avatarUrl: string | null;
@@ -1182,6 +1461,58 @@ export interface components {
                 timezone: string;
                 twitterUrl: string | null;
                 youtubeUrl: string | null;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Content: {
+            /**
+             * @description A piece of content as its creator reads it in the studio, with its media
+             *     item, organisation and creator. Drafts included; never shown publicly.
+             */
+            data: {
+                accessType: components["schemas"]["AccessType"];
+                /** @description A free-text category (the web app's older field). */
+                category: string | null;
+                /** @description The content's categories (categories are not built yet: empty). */
+                categoryIds: string[];
+                /** @description The written piece's body, as sent (plain text, HTML or TipTap JSON). */
+                contentBody: string | null;
+                /** @description The body as JSON when it was a TipTap document. */
+                contentBodyJson: Record<string, never> | null;
+                contentType: components["schemas"]["ContentType"];
+                /** Format: date-time */
+                createdAt: string;
+                creator: components["schemas"]["ContentCreator"];
+                creatorId: string;
+                description: string | null;
+                featured: boolean;
+                /** Format: uuid */
+                id: string;
+                mediaItem: components["schemas"]["ContentMedia"] | null;
+                /** Format: uuid */
+                mediaItemId: string | null;
+                /** Format: uuid */
+                minimumTierId: string | null;
+                organization: components["schemas"]["ContentOrganization"] | null;
+                /** Format: uuid */
+                organizationId: string | null;
+                /** Format: int32 */
+                priceCents: number | null;
+                /** Format: date-time */
+                publishedAt: string | null;
+                /** Format: int32 */
+                purchaseCount: number;
+                shaderConfig: Record<string, never> | null;
+                shaderPreset: string | null;
+                slug: string;
+                status: components["schemas"]["ContentStatus"];
+                tags: string[];
+                thumbnailUrl: string | null;
+                title: string;
+                /** Format: date-time */
+                updatedAt: string;
+                /** Format: int32 */
+                viewCount: number;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -1653,6 +1984,55 @@ export interface components {
             role: string;
         };
         /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
+        ListEnvelope_Content: {
+            items: {
+                accessType: components["schemas"]["AccessType"];
+                /** @description A free-text category (the web app's older field). */
+                category: string | null;
+                /** @description The content's categories (categories are not built yet: empty). */
+                categoryIds: string[];
+                /** @description The written piece's body, as sent (plain text, HTML or TipTap JSON). */
+                contentBody: string | null;
+                /** @description The body as JSON when it was a TipTap document. */
+                contentBodyJson: Record<string, never> | null;
+                contentType: components["schemas"]["ContentType"];
+                /** Format: date-time */
+                createdAt: string;
+                creator: components["schemas"]["ContentCreator"];
+                creatorId: string;
+                description: string | null;
+                featured: boolean;
+                /** Format: uuid */
+                id: string;
+                mediaItem: components["schemas"]["ContentMedia"] | null;
+                /** Format: uuid */
+                mediaItemId: string | null;
+                /** Format: uuid */
+                minimumTierId: string | null;
+                organization: components["schemas"]["ContentOrganization"] | null;
+                /** Format: uuid */
+                organizationId: string | null;
+                /** Format: int32 */
+                priceCents: number | null;
+                /** Format: date-time */
+                publishedAt: string | null;
+                /** Format: int32 */
+                purchaseCount: number;
+                shaderConfig: Record<string, never> | null;
+                shaderPreset: string | null;
+                slug: string;
+                status: components["schemas"]["ContentStatus"];
+                tags: string[];
+                thumbnailUrl: string | null;
+                title: string;
+                /** Format: date-time */
+                updatedAt: string;
+                /** Format: int32 */
+                viewCount: number;
+            }[];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
         ListEnvelope_Creator: {
             items: {
                 avatarUrl: string | null;
@@ -1755,6 +2135,41 @@ export interface components {
                 /** Format: date-time */
                 updatedAt: string;
                 websiteUrl: string | null;
+            }[];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
+        ListEnvelope_PublicContent: {
+            items: {
+                accessType: components["schemas"]["AccessType"];
+                category: string | null;
+                /** @description The content's categories (categories are not built yet: empty). */
+                categorySlugs: string[];
+                /** @description The body of free content; null for any other audience. */
+                contentBody: string | null;
+                contentBodyJson: Record<string, never> | null;
+                contentType: components["schemas"]["ContentType"];
+                creator: components["schemas"]["ContentCreator"];
+                description: string | null;
+                featured: boolean;
+                /** Format: uuid */
+                id: string;
+                mediaItem: components["schemas"]["PublicMedia"] | null;
+                /** Format: uuid */
+                minimumTierId: string | null;
+                organization: components["schemas"]["ContentOrganization"] | null;
+                /** Format: uuid */
+                organizationId: string | null;
+                /** Format: int32 */
+                priceCents: number | null;
+                /** Format: date-time */
+                publishedAt: string | null;
+                slug: string;
+                tags: string[];
+                thumbnailUrl: string | null;
+                title: string;
+                /** Format: int32 */
+                viewCount: number;
             }[];
             pagination: components["schemas"]["Pagination"];
         };
@@ -1905,6 +2320,62 @@ export interface components {
             name: string;
             role: components["schemas"]["MemberRole"];
             slug: string;
+        };
+        /** @description The body of `POST /api/content`. */
+        NewContent: {
+            accessType?: components["schemas"]["AccessType"] | null;
+            /** @description 1 to 100 characters (the web app's older free-text category). */
+            category?: string | null;
+            /** @description At most 20 (categories are not built yet: only an empty list). */
+            categoryIds?: string[] | null;
+            /**
+             * @description Required for written content: at most 500,000 characters (a TipTap
+             *     document as JSON is kept as JSON too).
+             */
+            contentBody?: string | null;
+            contentType: components["schemas"]["ContentType"];
+            /** @description At most 10,000 characters. */
+            description?: string | null;
+            featured?: boolean | null;
+            /**
+             * Format: uuid
+             * @description Required for video and audio: one of the creator's own media items
+             *     of that kind. Absent for written content.
+             */
+            mediaItemId?: string | null;
+            /**
+             * Format: uuid
+             * @description The subscription tier from which subscribers may open it.
+             */
+            minimumTierId?: string | null;
+            /**
+             * Format: uuid
+             * @description The organisation to publish in (the caller must be its owner, an
+             *     admin or a creator there); absent for the personal space.
+             */
+            organizationId?: string | null;
+            /**
+             * Format: int64
+             * @description In pence, 0 to 10,000,000; above zero for paid content, none for
+             *     free content. The web app's name `price` is accepted.
+             */
+            priceCents?: number | null;
+            /** @description Names (at most 32) to numbers or booleans. */
+            shaderConfig?: Record<string, never> | null;
+            /** @description At most 50 characters. */
+            shaderPreset?: string | null;
+            /**
+             * @description Lower-case words joined by single hyphens, at most 500 characters;
+             *     unique among the live content of the organisation (or of the
+             *     creator's personal space).
+             */
+            slug: string;
+            /** @description At most 20 tags of 1 to 50 characters. */
+            tags?: string[] | null;
+            /** @description An http(s) URL. */
+            thumbnailUrl?: string | null;
+            /** @description 1 to 500 characters. */
+            title: string;
         };
         /** @description The declared file: the body of `POST /api/media`. */
         NewMedia: {
@@ -2078,6 +2549,38 @@ export interface components {
             socialLinks?: components["schemas"]["SocialLinks"] | null;
             username?: string | null;
         };
+        /** @description A published piece as anyone may see it. */
+        PublicContent: {
+            accessType: components["schemas"]["AccessType"];
+            category: string | null;
+            /** @description The content's categories (categories are not built yet: empty). */
+            categorySlugs: string[];
+            /** @description The body of free content; null for any other audience. */
+            contentBody: string | null;
+            contentBodyJson: Record<string, never> | null;
+            contentType: components["schemas"]["ContentType"];
+            creator: components["schemas"]["ContentCreator"];
+            description: string | null;
+            featured: boolean;
+            /** Format: uuid */
+            id: string;
+            mediaItem: components["schemas"]["PublicMedia"] | null;
+            /** Format: uuid */
+            minimumTierId: string | null;
+            organization: components["schemas"]["ContentOrganization"] | null;
+            /** Format: uuid */
+            organizationId: string | null;
+            /** Format: int32 */
+            priceCents: number | null;
+            /** Format: date-time */
+            publishedAt: string | null;
+            slug: string;
+            tags: string[];
+            thumbnailUrl: string | null;
+            title: string;
+            /** Format: int32 */
+            viewCount: number;
+        };
         /** @description The storefront's view of an organisation (`GET /public/{slug}/info`). */
         PublicInfo: {
             brandColors: components["schemas"]["BrandColors"];
@@ -2096,6 +2599,18 @@ export interface components {
             logoUrl: string | null;
             name: string;
             slug: string;
+        };
+        /** @description What a visitor sees of the content's media item. */
+        PublicMedia: {
+            /** Format: int32 */
+            durationSeconds: number | null;
+            /** @description Set once transcoding has made a preview. */
+            hlsPreviewUrl: string | null;
+            /** Format: uuid */
+            id: string;
+            mediaType: string;
+            /** @description Set once transcoding has made a poster frame. */
+            thumbnailUrl: string | null;
         };
         /** @description The storefront's figures (`GET /public/{slug}/stats`). */
         PublicStats: {
@@ -2728,6 +3243,553 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_list_content: {
+        parameters: {
+            query?: {
+                /** @description 1..=1000, default 1 */
+                page?: number;
+                /** @description 1..=100, default 20 */
+                limit?: number;
+                status?: "draft" | "published" | "archived";
+                contentType?: "video" | "audio" | "written";
+                accessType?: "free" | "paid" | "followers" | "subscribers" | "team";
+                organizationId?: string;
+                /** @description Words in the title or description, at most 255 characters */
+                search?: string;
+                slug?: string;
+                category?: string;
+                sortBy?: "createdAt" | "updatedAt" | "publishedAt" | "title" | "viewCount" | "purchaseCount";
+                sortOrder?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the caller's content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEnvelope_Content"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_create_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewContent"];
+            };
+        };
+        responses: {
+            /** @description Created as a draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Content"];
+                };
+            };
+            /** @description Not a publisher in the organisation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such media item of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The slug is taken (`details.field` is `slug`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The media item is of another kind, or the tier does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_browse_content: {
+        parameters: {
+            query: {
+                /** @description 1..=1000, default 1 */
+                page?: number;
+                /** @description 1..=50, default 20 */
+                limit?: number;
+                organizationId: string;
+                contentType?: "video" | "audio" | "written";
+                search?: string;
+                sort?: "newest" | "oldest" | "title";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the organisation's published content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEnvelope_PublicContent"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_check_content_slug: {
+        parameters: {
+            query?: {
+                organizationId?: string;
+                /** @description The content being edited */
+                excludeContentId?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The slug to check */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether it is free */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_SlugAvailability"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_public_content: {
+        parameters: {
+            query?: {
+                /** @description 1..=1000, default 1 */
+                page?: number;
+                /** @description 1..=50, default 20 */
+                limit?: number;
+                orgId?: string;
+                /** @description The content's slug */
+                slug?: string;
+                contentType?: "video" | "audio" | "written";
+                /** @description A category's slug */
+                category?: string;
+                search?: string;
+                sort?: "newest" | "oldest" | "title";
+                creatorId?: string;
+                featured?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of published content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEnvelope_PublicContent"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_discover_content: {
+        parameters: {
+            query?: {
+                /** @description 1..=1000, default 1 */
+                page?: number;
+                /** @description 1..=50, default 20 */
+                limit?: number;
+                contentType?: "video" | "audio" | "written";
+                search?: string;
+                sort?: "newest" | "oldest" | "title";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of published content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEnvelope_PublicContent"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_get_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The content's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's content with its media item, organisation and creator */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Content"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_delete_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The content's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_update_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The content's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContentChanges"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Content"];
+                };
+            };
+            /** @description The slug is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_publish_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The content's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Published */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Content"];
+                };
+            };
+            /** @description No media item, or it is not ready (`details.code` `MEDIA_NOT_READY`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_unpublish_content: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The content's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A draft again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Content"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
         };

@@ -6,7 +6,7 @@ use codex_errors::ApiError;
 use serde_json::json;
 
 /// Deletes the user's account: refused (422) while they own a live
-/// organisation or have media in their library; otherwise, in one transaction, the user is anonymised and
+/// organisation, have media in their library or content not deleted; otherwise, in one transaction, the user is anonymised and
 /// soft-deleted, their credentials, tokens, preferences and sessions are
 /// removed, their memberships ended and their follows removed. Their
 /// stored avatar goes after the commit.
@@ -24,6 +24,12 @@ pub async fn delete(ctx: &Context, user_id: &str) -> Result<(), ApiError> {
             "Your media library is not empty. Delete your media before deleting your account.",
         )
         .with_details(json!({ "code": "ACCOUNT_HAS_MEDIA" })));
+    }
+    if codex_content::studio::has_live_content_in(transaction.as_mut(), user_id).await? {
+        return Err(ApiError::business_rule(
+            "You have content that is not deleted. Delete your content before deleting your account.",
+        )
+        .with_details(json!({ "code": "ACCOUNT_HAS_CONTENT" })));
     }
     profile::delete_in(transaction.as_mut(), user_id, ctx.clock().now()).await?;
     codex_orgs::members::end_all_in(transaction.as_mut(), user_id).await?;

@@ -1,14 +1,14 @@
 //! An organisation's storefront, by slug and for anyone: its creators with
 //! who they are (memberships from `codex-orgs`, public profiles from
-//! `codex-accounts`; never an address) and its figures.
-//!
-//! Content does not exist yet (the content service is not built), so every
-//! content figure is a real zero: `contentCount` 0, `recentContent` and
-//! `categories` empty, no duration and no views. They are filled here, from
-//! the content crate, when it lands.
+//! `codex-accounts`; never an address) and its figures, from its published
+//! content (`codex-content`). Categories are not built yet, so
+//! `categories` is empty.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use codex_accounts::user::{self, StoredLinks};
+use codex_content::public;
 use codex_context::Context;
 use codex_errors::ApiError;
 use codex_orgs::membership::MemberRole;
@@ -18,7 +18,7 @@ use codex_validation::Page;
 use serde::Serialize;
 use uuid::Uuid;
 
-/// A piece of content on a creator's card. None exists yet.
+/// One of a creator's latest published pieces, on their card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContentCard {
@@ -27,8 +27,11 @@ pub struct ContentCard {
     pub title: String,
     #[schema(required = true)]
     pub thumbnail_url: Option<String>,
-    pub content_type: String,
+    pub content_type: codex_content::ContentType,
 }
+
+/// How many of a creator's latest pieces their card shows.
+const RECENT_CONTENT: u32 = 3;
 
 /// A creator as the storefront shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -63,10 +66,23 @@ pub async fn creators(
     let ids: Vec<String> = members.iter().map(|m| m.user_id.clone()).collect();
     let cards = user::cards(ctx.database(), &ids).await?;
     let mut elsewhere = storefront::other_organisations(ctx, &ids, organisation.id).await?;
+    let mut work: HashMap<String, (u64, Vec<ContentCard>)> = HashMap::new();
+    for card in public::latest_by_creator(ctx, organisation.id, RECENT_CONTENT).await? {
+        let entry = work.entry(card.creator_id).or_default();
+        entry.0 = card.creator_total;
+        entry.1.push(ContentCard {
+            id: card.id,
+            slug: card.slug,
+            title: card.title,
+            thumbnail_url: card.thumbnail_url,
+            content_type: card.content_type,
+        });
+    }
     let items = members
         .into_iter()
         .filter_map(|member| {
             let card = cards.get(&member.user_id)?;
+            let (content_count, recent_content) = work.remove(&member.user_id).unwrap_or_default();
             Some(Creator {
                 name: card.name.clone(),
                 username: card.username.clone(),
@@ -75,8 +91,8 @@ pub async fn creators(
                 social_links: card.social_links.clone(),
                 role: member.role,
                 joined_at: member.joined_at,
-                content_count: 0,
-                recent_content: Vec::new(),
+                content_count,
+                recent_content,
                 organizations: elsewhere.remove(&member.user_id).unwrap_or_default(),
                 id: member.user_id,
             })
@@ -112,21 +128,21 @@ pub struct PublicStats {
     pub categories: Vec<CategoryCount>,
 }
 
-/// The figures of the live organisation `slug` (404 otherwise): a real
-/// count of its creators, and content figures that are zero until content
-/// exists.
+/// The figures of the live organisation `slug` (404 otherwise): its
+/// creators, and its published content by kind, running time and views.
 pub async fn stats(ctx: &Context, slug: &str) -> Result<PublicStats, ApiError> {
     let organisation = organisation::by_slug(ctx, slug).await?;
+    let figures = public::figures(ctx, organisation.id).await?;
     Ok(PublicStats {
         content: ContentCounts {
-            total: 0,
-            video: 0,
-            audio: 0,
-            written: 0,
+            total: figures.total,
+            video: figures.video,
+            audio: figures.audio,
+            written: figures.written,
         },
-        total_duration_seconds: 0,
+        total_duration_seconds: figures.duration_seconds,
         creators: storefront::creator_count(ctx, organisation.id).await?,
-        total_views: 0,
+        total_views: figures.views,
         categories: Vec::new(),
     })
 }

@@ -5,6 +5,7 @@
 //! shared behaviour (health, envelopes, headers, CORS) comes from
 //! `codex-http-kit`.
 
+mod content;
 mod media;
 
 use codex_http_kit::openapi::AddRoutes as _;
@@ -20,6 +21,18 @@ pub const SERVICE: Service = Service {
 /// The service's own routes (the shared ones are added by `codex_http_kit::app`).
 pub fn routes() -> Routes {
     Routes::new()
+        .add(routes!(content::create_content, content::list_content))
+        .add(routes!(
+            content::get_content,
+            content::update_content,
+            content::delete_content
+        ))
+        .add(routes!(content::publish_content))
+        .add(routes!(content::unpublish_content))
+        .add(routes!(content::check_content_slug))
+        .add(routes!(content::browse_content))
+        .add(routes!(content::public_content))
+        .add(routes!(content::discover_content))
         .add(routes!(media::create, media::list))
         .add(routes!(media::get, media::update, media::delete))
         .add(routes!(

@@ -1,0 +1,254 @@
+//! Content end to end, the way the studio and the storefront use it: a
+//! creator drafts, publishes, unpublishes and deletes pieces in their
+//! organisation; the public listings show published pieces only, without
+//! an address, a storage key or a paid body; video waits for its media;
+//! slugs conflict per organisation; and an isolation matrix (anonymous, a
+//! customer, another creator, the owner of another organisation) sees and
+//! changes nothing of it.
+
+use codex_e2e::accounts::{Browser, Reply};
+use codex_e2e::organisations::{fresh_slug, owner_with_org, signed_in, text_of};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const CONTENT: &str = "content";
+
+async fn create(browser: &Browser, body: &Value) -> Reply {
+    browser
+        .call(browser.post(CONTENT, "/api/content").json(body))
+        .await
+}
+
+fn written(org_id: &str, slug: &str, access: &str) -> Value {
+    let mut body = json!({
+        "organizationId": org_id,
+        "title": "Field notes",
+        "slug": slug,
+        "description": "What we saw",
+        "contentType": "written",
+        "contentBody": "Plain words for everyone",
+        "accessType": access,
+        "tags": ["notes"],
+    });
+    if access == "paid" {
+        body["price"] = json!(350);
+    }
+    body
+}
+
+async fn public(query: &[(&str, &str)]) -> Reply {
+    let browser = Browser::new();
+    browser
+        .call(browser.get(CONTENT, "/api/content/public").query(query))
+        .await
+}
+
+async fn action(browser: &Browser, id: &str, what: &str) -> Reply {
+    browser
+        .call(browser.post(CONTENT, &format!("/api/content/{id}/{what}")))
+        .await
+}
+
+#[tokio::test]
+async fn a_creator_publishes_in_their_organisation_and_the_storefront_shows_only_what_is_published()
+{
+    let (owner, account, org) = owner_with_org().await;
+    let org_id = text_of(&org, "id");
+    let org_slug = text_of(&org, "slug");
+    let free_slug = fresh_slug();
+    let paid_slug = fresh_slug();
+
+    let free = create(&owner, &written(&org_id, &free_slug, "free")).await;
+    free.expect_status(StatusCode::CREATED, "create a free piece");
+    assert_eq!(free.body["data"]["status"], "draft");
+    assert_eq!(free.body["data"]["organization"]["slug"], org_slug.as_str());
+    let free_id = text_of(&free.body["data"], "id");
+    let paid = create(&owner, &written(&org_id, &paid_slug, "paid")).await;
+    paid.expect_status(StatusCode::CREATED, "create a paid piece");
+    assert_eq!(paid.body["data"]["priceCents"], 350);
+    let paid_id = text_of(&paid.body["data"], "id");
+
+    // The slug is taken in the organisation.
+    let again = create(&owner, &written(&org_id, &free_slug, "free")).await;
+    again.expect_status(StatusCode::CONFLICT, "the same slug again");
+    assert_eq!(again.body["error"]["details"]["field"], "slug");
+    let check = owner
+        .call(
+            owner
+                .get(CONTENT, &format!("/api/content/check-slug/{free_slug}"))
+                .query(&[("organizationId", org_id.as_str())]),
+        )
+        .await;
+    check.expect_status(StatusCode::OK, "check-slug");
+    assert_eq!(check.body["data"]["available"], false);
+
+    // Drafts are nowhere public.
+    let listed = public(&[("orgId", org_id.as_str())]).await;
+    listed.expect_status(StatusCode::OK, "public listing");
+    assert_eq!(listed.body["pagination"]["total"], 0);
+
+    for id in [&free_id, &paid_id] {
+        action(&owner, id, "publish")
+            .await
+            .expect_status(StatusCode::OK, "publish");
+    }
+    let listed = public(&[("orgId", org_id.as_str()), ("sort", "title")]).await;
+    listed.expect_status(StatusCode::OK, "public listing");
+    assert_eq!(listed.body["pagination"]["total"], 2);
+    assert_eq!(
+        listed.header("cache-control"),
+        Some("public, max-age=60, s-maxage=60")
+    );
+    let text = listed.body.to_string();
+    assert!(!text.contains(&account.email), "no address in {text}");
+    assert!(!text.contains("r2Key") && !text.contains("/originals/"));
+    let by_slug = |slug: &str| {
+        listed.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|item| item["slug"] == slug)
+            .cloned()
+            .expect("listed")
+    };
+    assert_eq!(
+        by_slug(&free_slug)["contentBody"],
+        "Plain words for everyone"
+    );
+    assert_eq!(by_slug(&paid_slug)["contentBody"], Value::Null);
+    assert_eq!(by_slug(&paid_slug)["priceCents"], 350);
+
+    // The detail page asks by slug for one item.
+    let detail = public(&[("slug", paid_slug.as_str()), ("limit", "1")]).await;
+    assert_eq!(detail.body["items"][0]["id"], paid_id.as_str());
+
+    // The storefront's figures count what is published.
+    let stats = owner
+        .call(owner.get(
+            "org",
+            &format!("/api/organizations/public/{org_slug}/stats"),
+        ))
+        .await;
+    stats.expect_status(StatusCode::OK, "stats");
+    assert_eq!(stats.body["data"]["content"]["written"], 2);
+
+    action(&owner, &paid_id, "unpublish")
+        .await
+        .expect_status(StatusCode::OK, "unpublish");
+    owner
+        .call(owner.delete(CONTENT, &format!("/api/content/{free_id}")))
+        .await
+        .expect_status(StatusCode::NO_CONTENT, "delete");
+    let listed = public(&[("orgId", org_id.as_str())]).await;
+    assert_eq!(listed.body["pagination"]["total"], 0, "{}", listed.body);
+    let studio = owner
+        .call(
+            owner
+                .get(CONTENT, "/api/content")
+                .query(&[("organizationId", org_id.as_str())]),
+        )
+        .await;
+    studio.expect_status(StatusCode::OK, "studio list");
+    assert_eq!(
+        studio.body["pagination"]["total"], 1,
+        "the deleted piece is gone"
+    );
+    assert_eq!(studio.body["items"][0]["status"], "draft");
+}
+
+#[tokio::test]
+async fn video_waits_for_its_media_to_be_ready() {
+    let (creator, _) = signed_in("creator").await;
+    let declared = creator
+        .call(creator.post(CONTENT, "/api/media").json(&json!({
+            "title": "Rushes",
+            "mediaType": "video",
+            "mimeType": "video/mp4",
+            "fileSizeBytes": 4096,
+        })))
+        .await;
+    declared.expect_status(StatusCode::CREATED, "declare media");
+    let media_id = text_of(&declared.body["data"], "id");
+
+    let wrong_kind = create(
+        &creator,
+        &json!({"title": "Rushes", "slug": fresh_slug(), "contentType": "audio", "mediaItemId": media_id}),
+    )
+    .await;
+    wrong_kind.expect_status(StatusCode::UNPROCESSABLE_ENTITY, "audio content on a video");
+    let video = create(
+        &creator,
+        &json!({"title": "Rushes", "slug": fresh_slug(), "contentType": "video", "mediaItemId": media_id}),
+    )
+    .await;
+    video.expect_status(StatusCode::CREATED, "video content");
+    assert_eq!(video.body["data"]["mediaItem"]["status"], "uploading");
+    let id = text_of(&video.body["data"], "id");
+    let early = action(&creator, &id, "publish").await;
+    early.expect_status(StatusCode::UNPROCESSABLE_ENTITY, "publish before ready");
+    assert_eq!(early.body["error"]["details"]["code"], "MEDIA_NOT_READY");
+
+    // A written piece needs its body.
+    let bodiless = create(
+        &creator,
+        &json!({"title": "Empty", "slug": fresh_slug(), "contentType": "written"}),
+    )
+    .await;
+    bodiless.expect_status(StatusCode::BAD_REQUEST, "written without a body");
+}
+
+#[tokio::test]
+async fn nobody_else_sees_or_changes_a_creators_content() {
+    let (owner, _, org) = owner_with_org().await;
+    let org_id = text_of(&org, "id");
+    let slug = fresh_slug();
+    let created = create(&owner, &written(&org_id, &slug, "free")).await;
+    created.expect_status(StatusCode::CREATED, "create");
+    let id = text_of(&created.body["data"], "id");
+
+    let anonymous = Browser::new();
+    let (customer, _) = signed_in("customer").await;
+    let (other_creator, _) = signed_in("creator").await;
+    let (other_owner, _, _) = owner_with_org().await;
+
+    let anonymous_list = anonymous.call(anonymous.get(CONTENT, "/api/content")).await;
+    anonymous_list.expect_status(StatusCode::UNAUTHORIZED, "anonymous studio list");
+    let anonymous_create = create(&anonymous, &written(&org_id, &fresh_slug(), "free")).await;
+    anonymous_create.expect_status(StatusCode::UNAUTHORIZED, "anonymous create");
+    create(&customer, &written(&org_id, &fresh_slug(), "free"))
+        .await
+        .expect_status(StatusCode::FORBIDDEN, "a customer creates");
+    for stranger in [&other_creator, &other_owner] {
+        create(stranger, &written(&org_id, &fresh_slug(), "free"))
+            .await
+            .expect_status(
+                StatusCode::FORBIDDEN,
+                "a stranger publishes in the organisation",
+            );
+        stranger
+            .call(stranger.get(CONTENT, &format!("/api/content/{id}")))
+            .await
+            .expect_status(StatusCode::NOT_FOUND, "a stranger reads the draft");
+        stranger
+            .call(
+                stranger
+                    .patch(CONTENT, &format!("/api/content/{id}"))
+                    .json(&json!({"title": "Mine now"})),
+            )
+            .await
+            .expect_status(StatusCode::NOT_FOUND, "a stranger edits");
+        action(stranger, &id, "publish")
+            .await
+            .expect_status(StatusCode::NOT_FOUND, "a stranger publishes");
+        stranger
+            .call(stranger.delete(CONTENT, &format!("/api/content/{id}")))
+            .await
+            .expect_status(StatusCode::NOT_FOUND, "a stranger deletes");
+    }
+    let mine = owner
+        .call(owner.get(CONTENT, &format!("/api/content/{id}")))
+        .await;
+    mine.expect_status(StatusCode::OK, "the owner reads it");
+    assert_eq!(mine.body["data"]["title"], "Field notes");
+    assert_eq!(mine.body["data"]["status"], "draft");
+}
