@@ -252,3 +252,63 @@ async fn nobody_else_sees_or_changes_a_creators_content() {
     assert_eq!(mine.body["data"]["title"], "Field notes");
     assert_eq!(mine.body["data"]["status"], "draft");
 }
+
+#[tokio::test]
+async fn an_organisation_files_its_content_in_categories_the_storefront_lists() {
+    let (owner, _, org) = owner_with_org().await;
+    let org_id = text_of(&org, "id");
+    let (outsider, _) = signed_in("creator").await;
+    let new_category = |browser: &Browser, name: &str| {
+        browser
+            .post(CONTENT, "/api/categories")
+            .query(&[("organizationId", org_id.as_str())])
+            .json(&json!({"name": name}))
+    };
+
+    let refused = outsider.call(new_category(&outsider, "Tours")).await;
+    refused.expect_status(StatusCode::FORBIDDEN, "an outsider adds a category");
+    let tours = owner.call(new_category(&owner, "Tours & Travels")).await;
+    tours.expect_status(StatusCode::CREATED, "add a category");
+    assert_eq!(tours.body["data"]["slug"], "tours-travels");
+    let again = owner.call(new_category(&owner, "Tours, travels")).await;
+    again.expect_status(StatusCode::CREATED, "the same name again");
+    assert_eq!(again.body["data"]["slug"], "tours-travels-2");
+    let tours_id = text_of(&tours.body["data"], "id");
+
+    let mut body = written(&org_id, &fresh_slug(), "free");
+    body["categoryIds"] = json!([tours_id]);
+    let created = create(&owner, &body).await;
+    created.expect_status(StatusCode::CREATED, "content in a category");
+    assert_eq!(created.body["data"]["categoryIds"], json!([tours_id]));
+    let id = text_of(&created.body["data"], "id");
+    action(&owner, &id, "publish")
+        .await
+        .expect_status(StatusCode::OK, "publish");
+
+    let listed = public(&[("orgId", org_id.as_str()), ("category", "tours-travels")]).await;
+    listed.expect_status(StatusCode::OK, "listing by category");
+    assert_eq!(listed.body["pagination"]["total"], 1);
+    assert_eq!(
+        listed.body["items"][0]["categorySlugs"],
+        json!(["tours-travels"])
+    );
+    let empty = public(&[("orgId", org_id.as_str()), ("category", "tours-travels-2")]).await;
+    assert_eq!(empty.body["pagination"]["total"], 0);
+
+    let anyone = Browser::new();
+    let shelf = anyone
+        .call(
+            anyone
+                .get(CONTENT, "/api/content/public/categories")
+                .query(&[("orgId", org_id.as_str())]),
+        )
+        .await;
+    shelf.expect_status(StatusCode::OK, "the storefront's categories");
+    let slugs: Vec<&str> = shelf.body["data"]
+        .as_array()
+        .expect("a plain array")
+        .iter()
+        .filter_map(|category| category["slug"].as_str())
+        .collect();
+    assert_eq!(slugs, ["tours-travels", "tours-travels-2"]);
+}

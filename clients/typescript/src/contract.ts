@@ -88,3 +88,9 @@ expectType<Exactly<PublicMediaItem["durationSeconds"], number | null>>();
 // content: the studio's drafts badge reads only the total.
 type StudioList = Ok<"/api/content", "get">;
 expectType<Exactly<StudioList["pagination"]["total"], number>>();
+
+// content: the storefront's category shelf maps over a plain array.
+type PublicCategories = Ok<"/api/content/public/categories", "get">["data"];
+expectType<Exactly<PublicCategories extends unknown[] ? true : false, true>>();
+expectType<Exactly<PublicCategories[number]["slug"], string>>();
+expectType<Exactly<PublicCategories[number]["coverImageUrl"], string | null>>();

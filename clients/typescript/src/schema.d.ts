@@ -157,6 +157,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The space's categories in their order: any member of the organisation
+         *     may read them.
+         */
+        get: operations["content_list_categories"];
+        put?: never;
+        /**
+         * Adds a category; its slug comes from the name, made unique in the space
+         *     with `-2`, `-3`, … . The organisation's owner, admins and creators may.
+         */
+        post: operations["content_create_category"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/categories/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Puts the categories in the order given. */
+        post: operations["content_reorder_categories"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/categories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes a category: its content stays, outside it. */
+        delete: operations["content_delete_category"];
+        options?: never;
+        head?: never;
+        /**
+         * Renames a category or changes its description, icon or place (the
+         *     organisation's owner and admins).
+         */
+        patch: operations["content_update_category"];
+        trace?: never;
+    };
     "/api/content": {
         parameters: {
             query?: never;
@@ -229,6 +291,26 @@ export interface paths {
          *     needed; the body of content that is not free is left out.
          */
         get: operations["content_public_content"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content/public/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An organisation's categories as its storefront lists them: a plain
+         *     array, in their order. No session needed.
+         */
+        get: operations["content_public_categories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1200,6 +1282,38 @@ export interface components {
             secondaryColorHex?: string | null;
             tokenOverrides?: string | null;
         };
+        /** @description A category, as its space's members read it. */
+        Category: {
+            /** @description Covers are not built yet: always null. */
+            coverImageUrl: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Who made it. */
+            creatorId: string;
+            description: string | null;
+            icon: string | null;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: uuid */
+            organizationId: string | null;
+            slug: string;
+            /** Format: int32 */
+            sortOrder: number;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /**
+         * @description The body of `PATCH /api/categories/{id}`. The slug stays as it was, so
+         *     links to the category keep working.
+         */
+        CategoryChanges: {
+            description?: string | null;
+            icon?: string | null;
+            name?: string | null;
+            /** Format: int32 */
+            sortOrder?: number | null;
+        };
         /** @description A category and how much content is in it. */
         CategoryCount: {
             /** Format: int64 */
@@ -1255,8 +1369,10 @@ export interface components {
             accessType: components["schemas"]["AccessType"];
             /** @description A free-text category (the web app's older field). */
             category: string | null;
-            /** @description The content's categories (categories are not built yet: empty). */
+            /** @description The content's live categories, in their order. */
             categoryIds: string[];
+            /** @description Their slugs, in the same order. */
+            categorySlugs: string[];
             /** @description The written piece's body, as sent (plain text, HTML or TipTap JSON). */
             contentBody: string | null;
             /** @description The body as JSON when it was a TipTap document. */
@@ -1451,6 +1567,30 @@ export interface components {
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Category: {
+            /** @description A category, as its space's members read it. */
+            data: {
+                /** @description Covers are not built yet: always null. */
+                coverImageUrl: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** @description Who made it. */
+                creatorId: string;
+                description: string | null;
+                icon: string | null;
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** Format: uuid */
+                organizationId: string | null;
+                slug: string;
+                /** Format: int32 */
+                sortOrder: number;
+                /** Format: date-time */
+                updatedAt: string;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_Contact: {
             data: {
                 contactUrl: string | null;
@@ -1473,8 +1613,10 @@ export interface components {
                 accessType: components["schemas"]["AccessType"];
                 /** @description A free-text category (the web app's older field). */
                 category: string | null;
-                /** @description The content's categories (categories are not built yet: empty). */
+                /** @description The content's live categories, in their order. */
                 categoryIds: string[];
+                /** @description Their slugs, in the same order. */
+                categorySlugs: string[];
                 /** @description The written piece's body, as sent (plain text, HTML or TipTap JSON). */
                 contentBody: string | null;
                 /** @description The body as JSON when it was a TipTap document. */
@@ -1891,6 +2033,21 @@ export interface components {
                 slug: string;
             }[];
         };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Vec_PublicCategory: {
+            data: {
+                /** @description Covers are not built yet: always null. */
+                coverImageUrl: string | null;
+                description: string | null;
+                icon: string | null;
+                /** Format: uuid */
+                id: string;
+                name: string;
+                slug: string;
+                /** Format: int32 */
+                sortOrder: number;
+            }[];
+        };
         DeleteBody: {
             confirmation: string;
         };
@@ -1984,13 +2141,39 @@ export interface components {
             role: string;
         };
         /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
+        ListEnvelope_Category: {
+            items: {
+                /** @description Covers are not built yet: always null. */
+                coverImageUrl: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** @description Who made it. */
+                creatorId: string;
+                description: string | null;
+                icon: string | null;
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** Format: uuid */
+                organizationId: string | null;
+                slug: string;
+                /** Format: int32 */
+                sortOrder: number;
+                /** Format: date-time */
+                updatedAt: string;
+            }[];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
         ListEnvelope_Content: {
             items: {
                 accessType: components["schemas"]["AccessType"];
                 /** @description A free-text category (the web app's older field). */
                 category: string | null;
-                /** @description The content's categories (categories are not built yet: empty). */
+                /** @description The content's live categories, in their order. */
                 categoryIds: string[];
+                /** @description Their slugs, in the same order. */
+                categorySlugs: string[];
                 /** @description The written piece's body, as sent (plain text, HTML or TipTap JSON). */
                 contentBody: string | null;
                 /** @description The body as JSON when it was a TipTap document. */
@@ -2143,7 +2326,7 @@ export interface components {
             items: {
                 accessType: components["schemas"]["AccessType"];
                 category: string | null;
-                /** @description The content's categories (categories are not built yet: empty). */
+                /** @description The slugs of the content's categories. */
                 categorySlugs: string[];
                 /** @description The body of free content; null for any other audience. */
                 contentBody: string | null;
@@ -2321,12 +2504,29 @@ export interface components {
             role: components["schemas"]["MemberRole"];
             slug: string;
         };
+        /** @description The body of `POST /api/categories`. */
+        NewCategory: {
+            /** @description At most 500 characters. */
+            description?: string | null;
+            /** @description At most 64 characters. */
+            icon?: string | null;
+            /** @description 1 to 100 characters, with at least one letter or digit. */
+            name: string;
+            /**
+             * Format: int32
+             * @description 0 or more; after the space's last category when absent.
+             */
+            sortOrder?: number | null;
+        };
         /** @description The body of `POST /api/content`. */
         NewContent: {
             accessType?: components["schemas"]["AccessType"] | null;
             /** @description 1 to 100 characters (the web app's older free-text category). */
             category?: string | null;
-            /** @description At most 20 (categories are not built yet: only an empty list). */
+            /**
+             * @description At most 20 categories of the content's space (its organisation's,
+             *     or the creator's own without one).
+             */
             categoryIds?: string[] | null;
             /**
              * @description Required for written content: at most 500,000 characters (a TipTap
@@ -2549,11 +2749,24 @@ export interface components {
             socialLinks?: components["schemas"]["SocialLinks"] | null;
             username?: string | null;
         };
+        /** @description A category as a storefront shows it. */
+        PublicCategory: {
+            /** @description Covers are not built yet: always null. */
+            coverImageUrl: string | null;
+            description: string | null;
+            icon: string | null;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            slug: string;
+            /** Format: int32 */
+            sortOrder: number;
+        };
         /** @description A published piece as anyone may see it. */
         PublicContent: {
             accessType: components["schemas"]["AccessType"];
             category: string | null;
-            /** @description The content's categories (categories are not built yet: empty). */
+            /** @description The slugs of the content's categories. */
             categorySlugs: string[];
             /** @description The body of free content; null for any other audience. */
             contentBody: string | null;
@@ -2622,6 +2835,10 @@ export interface components {
             totalDurationSeconds: number;
             /** Format: int64 */
             totalViews: number;
+        };
+        Reorder: {
+            /** @description 1 to 200 different categories of the space, first to last. */
+            orderedIds: string[];
         };
         ReportedPart: {
             /** @description The `ETag` header the part's `PUT` was answered with. */
@@ -3247,6 +3464,258 @@ export interface operations {
             };
         };
     };
+    content_list_categories: {
+        parameters: {
+            query?: {
+                /** @description 1..=1000, default 1 */
+                page?: number;
+                /** @description 1..=100, default 20 */
+                limit?: number;
+                /** @description The organisation; the caller's personal space without it */
+                organizationId?: string;
+                /** @description Words in the name */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of categories */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListEnvelope_Category"];
+                };
+            };
+            /** @description Not a member of the organisation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_create_category: {
+        parameters: {
+            query?: {
+                /** @description The organisation; the caller's personal space without it */
+                organizationId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCategory"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Category"];
+                };
+            };
+            /** @description Not a publisher in the organisation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_reorder_categories: {
+        parameters: {
+            query?: {
+                /** @description The organisation; the caller's personal space without it */
+                organizationId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reorder"];
+            };
+        };
+        responses: {
+            /** @description Reordered */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_delete_category: {
+        parameters: {
+            query?: {
+                /** @description The organisation; the caller's personal space without it */
+                organizationId?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The category's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_update_category: {
+        parameters: {
+            query?: {
+                /** @description The organisation; the caller's personal space without it */
+                organizationId?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The category's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryChanges"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Category"];
+                };
+            };
+            /** @description Not a manager of the organisation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     content_list_content: {
         parameters: {
             query?: {
@@ -3501,6 +3970,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListEnvelope_PublicContent"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_public_categories: {
+        parameters: {
+            query: {
+                /** @description The organisation */
+                orgId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organisation's categories */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Vec_PublicCategory"];
                 };
             };
             /** @description Refused: the error envelope */

@@ -1,7 +1,9 @@
 //! Content: what creators publish (video, audio and written pieces), free,
 //! paid or for an audience, in an organisation or a personal space. Owns
-//! the table `content`.
+//! the tables `content`, `categories` and `content_categories`.
 //!
+//! - [`categories`]: how a space groups its content (the tables
+//!   `categories` and `content_categories`);
 //! - [`model`]: the studio's view of a piece ([`Content`]), its kinds,
 //!   audiences and states;
 //! - [`rules`]: the fields a creator writes and the rules between them,
@@ -9,6 +11,7 @@
 //! - [`studio`]: the creator's operations, scoped to their own content;
 //! - [`public`]: published content as anyone sees it.
 
+pub mod categories;
 pub mod model;
 pub mod public;
 pub mod rules;

@@ -176,9 +176,12 @@ pub struct Content {
     pub organization: Option<ContentOrganization>,
     #[row(default, json)]
     pub creator: ContentCreator,
-    /// The content's categories (categories are not built yet: empty).
+    /// The content's live categories, in their order.
     #[row(default, json)]
     pub category_ids: Vec<Uuid>,
+    /// Their slugs, in the same order.
+    #[row(default, json)]
+    pub category_slugs: Vec<String>,
 }
 
 /// The select list and joins that read [`Content`] with its relations:
@@ -191,8 +194,14 @@ pub(crate) fn select_content() -> String {
            'width', m.width, 'height', m.height) END AS media_item, \
          CASE WHEN o.id IS NULL THEN NULL ELSE jsonb_build_object('id', o.id, 'name', o.name, \
            'slug', o.slug, 'logoUrl', o.logo_url) END AS organization, \
-         jsonb_build_object('id', u.id, 'name', u.name, 'username', u.username, 'image', u.image) AS creator \
+         jsonb_build_object('id', u.id, 'name', u.name, 'username', u.username, 'image', u.image) AS creator, \
+         COALESCE(categories.ids, '[]'::jsonb) AS category_ids, \
+         COALESCE(categories.slugs, '[]'::jsonb) AS category_slugs \
          FROM content c \
+         LEFT JOIN LATERAL (SELECT jsonb_agg(k.id ORDER BY k.sort_order, k.id) AS ids, \
+           jsonb_agg(k.slug ORDER BY k.sort_order, k.id) AS slugs \
+           FROM content_categories cc JOIN categories k ON k.id = cc.category_id AND k.deleted_at IS NULL \
+           WHERE cc.content_id = c.id) categories ON true \
          LEFT JOIN media_items m ON m.id = c.media_item_id AND m.deleted_at IS NULL \
          LEFT JOIN organizations o ON o.id = c.organization_id AND o.deleted_at IS NULL \
          JOIN users u ON u.id = c.creator_id",

@@ -71,7 +71,7 @@ pub struct PublicContent {
     pub creator: ContentCreator,
     #[schema(required = true)]
     pub media_item: Option<PublicMedia>,
-    /// The content's categories (categories are not built yet: empty).
+    /// The slugs of the content's categories.
     pub category_slugs: Vec<String>,
 }
 
@@ -105,7 +105,7 @@ impl From<Content> for PublicContent {
                 thumbnail_url: None,
                 hls_preview_url: None,
             }),
-            category_slugs: Vec::new(),
+            category_slugs: content.category_slugs,
         }
     }
 }
@@ -128,8 +128,7 @@ pub struct PublicFilter {
     pub organization_id: Option<Uuid>,
     pub slug: Option<String>,
     pub content_type: Option<ContentType>,
-    /// A category's slug. Categories are not built yet, so no content is
-    /// in one: a listing by category is empty.
+    /// A category's slug.
     pub category: Option<String>,
     pub search: Option<String>,
     pub creator_id: Option<String>,
@@ -158,7 +157,9 @@ pub async fn published(
          AND ($4::text IS NULL OR c.title ILIKE $4 ESCAPE '\\' OR c.description ILIKE $4 ESCAPE '\\') \
          AND ($5::text IS NULL OR c.creator_id = $5) \
          AND ($6::boolean IS NULL OR c.featured = $6) \
-         AND $7::text IS NULL";
+         AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM content_categories cc \
+              JOIN categories k ON k.id = cc.category_id AND k.deleted_at IS NULL \
+              WHERE cc.content_id = c.id AND k.slug = $7))";
     let params: Vec<SqlValue> = vec![
         filter.organization_id.into(),
         filter.slug.clone().into(),

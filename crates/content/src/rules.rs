@@ -52,7 +52,8 @@ pub struct NewContent {
     /// 1 to 100 characters (the web app's older free-text category).
     #[serde(default)]
     pub category: Option<String>,
-    /// At most 20 (categories are not built yet: only an empty list).
+    /// At most 20 categories of the content's space (its organisation's,
+    /// or the creator's own without one).
     #[serde(default)]
     pub category_ids: Option<Vec<Uuid>>,
     /// At most 20 tags of 1 to 50 characters.
@@ -213,14 +214,18 @@ impl Fields {
         })? {
             fields.content_body = body;
         }
-        if let Some(organisation) = patch(changes.organization_id, |id| Ok(Some(id)))? {
-            fields.organization_id = organisation;
-        }
         if let Some(category) = patch(changes.category, |text| line("category", &text, 100))? {
             fields.category = category;
         }
-        if let Some(ids) = changes.category_ids {
-            fields.category_ids = category_ids(ids)?;
+        let organisation_before = fields.organization_id;
+        if let Some(organisation) = patch(changes.organization_id, |id| Ok(Some(id)))? {
+            fields.organization_id = organisation;
+        }
+        match changes.category_ids {
+            Some(ids) => fields.category_ids = category_ids(ids)?,
+            // Categories belong to a space: moving the content empties them.
+            None if fields.organization_id != organisation_before => fields.category_ids.clear(),
+            None => {}
         }
         if let Some(values) = changes.tags {
             fields.tags = tags(values)?;
@@ -437,7 +442,13 @@ fn category_ids(ids: Vec<Uuid>) -> Result<Vec<Uuid>, ApiError> {
             "at most 20 categories",
         )]));
     }
-    Ok(ids)
+    let mut unique = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !unique.contains(&id) {
+            unique.push(id);
+        }
+    }
+    Ok(unique)
 }
 
 fn price(cents: i64) -> Result<i32, ApiError> {

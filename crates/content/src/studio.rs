@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::categories::{self, Space};
 use crate::model::{AccessType, Content, ContentStatus, ContentType, select_content};
 use crate::rules::{ContentChanges, Fields, NewContent};
 
@@ -69,7 +70,8 @@ pub async fn create(
     let mut params = vec![id.into(), creator_id.into()];
     params.extend(written_values(&fields)?);
     params.push(now.into());
-    ctx.database()
+    let mut transaction = ctx.database().begin().await?;
+    transaction
         .execute(
             "INSERT INTO content (id, creator_id, organization_id, media_item_id, title, slug, \
              description, content_type, thumbnail_url, content_body, content_body_json, category, \
@@ -80,6 +82,8 @@ pub async fn create(
         )
         .await
         .map_err(write_error)?;
+    categories::set_for_content_in(transaction.as_mut(), id, &fields.category_ids).await?;
+    transaction.commit().await?;
     get(ctx, creator_id, id).await
 }
 
@@ -127,8 +131,8 @@ pub async fn update(
     let mut params = vec![id.into(), creator_id.into()];
     params.extend(written_values(&fields)?);
     params.push(ctx.clock().now().into());
-    let changed = ctx
-        .database()
+    let mut transaction = ctx.database().begin().await?;
+    let changed = transaction
         .execute(
             "UPDATE content SET organization_id = $3, media_item_id = $4, title = $5, slug = $6, \
              description = $7, content_type = $8, thumbnail_url = $9, content_body = $10, \
@@ -143,6 +147,10 @@ pub async fn update(
     if changed == 0 {
         return Err(not_found());
     }
+    if fields.category_ids != current.category_ids {
+        categories::set_for_content_in(transaction.as_mut(), id, &fields.category_ids).await?;
+    }
+    transaction.commit().await?;
     get(ctx, creator_id, id).await
 }
 
@@ -183,14 +191,19 @@ async fn check_references(
         return Err(ApiError::business_rule("Subscription tier not found")
             .with_details(json!({"field": "minimumTierId"})));
     }
-    let categories_touched =
-        current.is_none_or(|current| current.category_ids != fields.category_ids);
+    let categories_touched = current.is_none_or(|current| {
+        current.category_ids != fields.category_ids
+            || current.organization_id != fields.organization_id
+    });
     if !fields.category_ids.is_empty() && categories_touched {
-        // Categories are not built yet, so no id names one.
-        return Err(ApiError::invalid_fields([(
-            "categoryIds",
-            "names a category that does not exist",
-        )]));
+        let space = Space::of(fields.organization_id, creator_id);
+        let known = categories::ids_in_space(ctx, &space, &fields.category_ids).await?;
+        if known.len() != fields.category_ids.len() {
+            return Err(ApiError::invalid_fields([(
+                "categoryIds",
+                "names a category that is not in the content's space",
+            )]));
+        }
     }
     Ok(())
 }

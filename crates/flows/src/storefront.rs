@@ -1,8 +1,7 @@
 //! An organisation's storefront, by slug and for anyone: its creators with
 //! who they are (memberships from `codex-orgs`, public profiles from
 //! `codex-accounts`; never an address) and its figures, from its published
-//! content (`codex-content`). Categories are not built yet, so
-//! `categories` is empty.
+//! content and its categories (`codex-content`).
 
 use std::collections::HashMap;
 
@@ -129,7 +128,8 @@ pub struct PublicStats {
 }
 
 /// The figures of the live organisation `slug` (404 otherwise): its
-/// creators, and its published content by kind, running time and views.
+/// creators, and its published content by kind, running time, views and
+/// category.
 pub async fn stats(ctx: &Context, slug: &str) -> Result<PublicStats, ApiError> {
     let organisation = organisation::by_slug(ctx, slug).await?;
     let figures = public::figures(ctx, organisation.id).await?;
@@ -143,6 +143,10 @@ pub async fn stats(ctx: &Context, slug: &str) -> Result<PublicStats, ApiError> {
         total_duration_seconds: figures.duration_seconds,
         creators: storefront::creator_count(ctx, organisation.id).await?,
         total_views: figures.views,
-        categories: Vec::new(),
+        categories: codex_content::categories::published_counts(ctx, organisation.id)
+            .await?
+            .into_iter()
+            .map(|(name, count)| CategoryCount { name, count })
+            .collect(),
     })
 }

@@ -5,6 +5,7 @@
 //! shared behaviour (health, envelopes, headers, CORS) comes from
 //! `codex-http-kit`.
 
+mod categories;
 mod content;
 mod media;
 
@@ -33,6 +34,16 @@ pub fn routes() -> Routes {
         .add(routes!(content::browse_content))
         .add(routes!(content::public_content))
         .add(routes!(content::discover_content))
+        .add(routes!(
+            categories::list_categories,
+            categories::create_category
+        ))
+        .add(routes!(
+            categories::update_category,
+            categories::delete_category
+        ))
+        .add(routes!(categories::reorder_categories))
+        .add(routes!(categories::public_categories))
         .add(routes!(media::create, media::list))
         .add(routes!(media::get, media::update, media::delete))
         .add(routes!(

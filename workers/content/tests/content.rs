@@ -88,6 +88,22 @@ async fn make_ready(app: &TestApp, media_id: &str) {
     assert_eq!(changed, 1);
 }
 
+/// The owner of the organisation `night-studio` and a creator outside it:
+/// their cookies and its id.
+async fn owner_and_outsider(app: &TestApp) -> (String, String, String) {
+    let owner = app.sign_up("owner@example.com", "creator").await;
+    let outsider = app.sign_up("outsider@example.com", "creator").await;
+    let org = app
+        .post("/api/organizations")
+        .cookie(&owner)
+        .json(&json!({"name": "Night Studio", "slug": "night-studio"}))
+        .send()
+        .await;
+    org.assert_status(StatusCode::CREATED);
+    let org_id = org.json()["data"]["id"].as_str().expect("id").to_owned();
+    (owner, outsider, org_id)
+}
+
 async fn post(app: &TestApp, cookie: &str, path: &str) -> TestResponse {
     app.post(path).cookie(cookie).send().await
 }
@@ -369,16 +385,7 @@ async fn creators_see_and_change_only_their_own_content() {
 #[tokio::test]
 async fn organisation_content_needs_a_publisher_there_at_every_write() {
     let app = app().await;
-    let owner = app.sign_up("owner@example.com", "creator").await;
-    let outsider = app.sign_up("outsider@example.com", "creator").await;
-    let org = app
-        .post("/api/organizations")
-        .cookie(&owner)
-        .json(&json!({"name": "Night Studio", "slug": "night-studio"}))
-        .send()
-        .await;
-    org.assert_status(StatusCode::CREATED);
-    let org_id = org.json()["data"]["id"].as_str().expect("id").to_owned();
+    let (owner, outsider, org_id) = owner_and_outsider(&app).await;
 
     let mut body = written("studio-notes");
     body["organizationId"] = json!(org_id);
@@ -586,4 +593,230 @@ async fn an_account_with_content_cannot_be_deleted_until_the_content_is() {
         .send()
         .await;
     assert!(deleted.status.is_success(), "{}", deleted.text());
+}
+
+async fn category(app: &TestApp, cookie: &str, query: &str, name: &str) -> TestResponse {
+    app.post(&format!("/api/categories{query}"))
+        .cookie(cookie)
+        .json(&json!({"name": name}))
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn category_slugs_come_from_names_and_stay_unique_under_concurrent_creates() {
+    let app = app().await;
+    let creator = app.sign_up("maker@example.com", "creator").await;
+    let first = category(&app, &creator, "", "Behind the Scenes").await;
+    first.assert_status(StatusCode::CREATED);
+    assert_eq!(first.json()["data"]["slug"], "behind-the-scenes");
+    assert_eq!(first.json()["data"]["organizationId"], Value::Null);
+    let unicode = category(&app, &creator, "", "Über Cafés").await;
+    assert_eq!(unicode.json()["data"]["slug"], "über-cafés");
+    category(&app, &creator, "", "!!! ---")
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+
+    let racers = (0..5).map(|_| category(&app, &creator, "", "Behind the scenes"));
+    let answers = futures::future::join_all(racers).await;
+    let mut slugs: Vec<String> = answers
+        .iter()
+        .map(|answer| {
+            answer.assert_status(StatusCode::CREATED);
+            answer.json()["data"]["slug"]
+                .as_str()
+                .expect("a slug")
+                .to_owned()
+        })
+        .collect();
+    slugs.sort();
+    assert_eq!(
+        slugs,
+        [
+            "behind-the-scenes-2",
+            "behind-the-scenes-3",
+            "behind-the-scenes-4",
+            "behind-the-scenes-5",
+            "behind-the-scenes-6"
+        ]
+    );
+
+    // New categories go last; a reorder puts them where asked.
+    let listed = app
+        .get("/api/categories?limit=100")
+        .cookie(&creator)
+        .send()
+        .await;
+    listed.assert_status(StatusCode::OK);
+    assert_eq!(listed.json()["pagination"]["total"], 7);
+    let ids: Vec<String> = listed.json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids[0], first.json()["data"]["id"].as_str().expect("id"));
+    let reversed: Vec<&String> = ids.iter().rev().collect();
+    app.post("/api/categories/reorder")
+        .cookie(&creator)
+        .json(&json!({"orderedIds": reversed}))
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    let listed = app
+        .get("/api/categories?limit=100")
+        .cookie(&creator)
+        .send()
+        .await;
+    assert_eq!(listed.json()["items"][0]["id"], ids[6].as_str());
+    app.post("/api/categories/reorder")
+        .cookie(&creator)
+        .json(&json!({"orderedIds": [ids[0], ids[0]]}))
+        .send()
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+
+    // Another creator's personal space is theirs alone.
+    let other = app.sign_up("other@example.com", "creator").await;
+    let theirs = app.get("/api/categories").cookie(&other).send().await;
+    assert_eq!(theirs.json()["pagination"]["total"], 0);
+    app.patch(&format!("/api/categories/{}", ids[0]))
+        .cookie(&other)
+        .json(&json!({"name": "Mine"}))
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    category(&app, &other, "", "Behind the Scenes")
+        .await
+        .assert_status(StatusCode::CREATED);
+
+    let renamed = app
+        .patch(&format!("/api/categories/{}", ids[0]))
+        .cookie(&creator)
+        .json(&json!({"name": "Making of", "description": "How it was made"}))
+        .send()
+        .await;
+    renamed.assert_status(StatusCode::OK);
+    assert_eq!(renamed.json()["data"]["name"], "Making of");
+    assert_eq!(
+        renamed.json()["data"]["slug"],
+        "behind-the-scenes",
+        "links keep working"
+    );
+    app.delete(&format!("/api/categories/{}", ids[0]))
+        .cookie(&creator)
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    // Its slug is free again.
+    let again = category(&app, &creator, "", "Behind the Scenes").await;
+    assert_eq!(again.json()["data"]["slug"], "behind-the-scenes");
+}
+
+#[tokio::test]
+async fn content_is_filed_in_categories_of_its_own_space_and_listed_by_them() {
+    let app = app().await;
+    let (owner, outsider, org_id) = owner_and_outsider(&app).await;
+    let in_org = format!("?organizationId={org_id}");
+
+    category(&app, &outsider, &in_org, "Tours")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    app.get(&format!("/api/categories{in_org}"))
+        .cookie(&outsider)
+        .send()
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let tours = category(&app, &owner, &in_org, "Tours").await;
+    tours.assert_status(StatusCode::CREATED);
+    let tours_id = tours.json()["data"]["id"].as_str().expect("id").to_owned();
+    let personal = category(&app, &owner, "", "Tours").await;
+    let personal_id = personal.json()["data"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    // A category of another space is refused, and nothing is written.
+    let mut body = written("live-in-tokyo");
+    body["organizationId"] = json!(org_id);
+    body["categoryIds"] = json!([personal_id]);
+    create(&app, &owner, body.clone())
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    body["categoryIds"] = json!([tours_id, tours_id]);
+    let created = create(&app, &owner, body).await;
+    created.assert_status(StatusCode::CREATED);
+    assert_eq!(created.json()["data"]["categoryIds"], json!([tours_id]));
+    let id = created.json()["data"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    post(&app, &owner, &format!("/api/content/{id}/publish"))
+        .await
+        .assert_status(StatusCode::OK);
+
+    let by_category = app
+        .get(&format!(
+            "/api/content/public?orgId={org_id}&category=tours"
+        ))
+        .send()
+        .await;
+    assert_eq!(by_category.json()["pagination"]["total"], 1);
+    assert_eq!(
+        by_category.json()["items"][0]["categorySlugs"],
+        json!(["tours"])
+    );
+    let elsewhere = app
+        .get(&format!(
+            "/api/content/public?orgId={org_id}&category=walks"
+        ))
+        .send()
+        .await;
+    assert_eq!(elsewhere.json()["pagination"]["total"], 0);
+    let shelf = app
+        .get(&format!("/api/content/public/categories?orgId={org_id}"))
+        .send()
+        .await;
+    shelf.assert_status(StatusCode::OK);
+    assert_eq!(shelf.json()["data"][0]["slug"], "tours");
+    assert_eq!(shelf.json()["data"][0]["coverImageUrl"], Value::Null);
+    let stats = app
+        .get("/api/organizations/public/night-studio/stats")
+        .send()
+        .await;
+    assert_eq!(
+        stats.json()["data"]["categories"],
+        json!([{"name": "Tours", "count": 1}])
+    );
+
+    // Moving the content to the personal space empties its categories.
+    let moved = app
+        .patch(&format!("/api/content/{id}"))
+        .cookie(&owner)
+        .json(&json!({"organizationId": null}))
+        .send()
+        .await;
+    moved.assert_status(StatusCode::OK);
+    assert_eq!(moved.json()["data"]["categoryIds"], json!([]));
+    let filed = app
+        .patch(&format!("/api/content/{id}"))
+        .cookie(&owner)
+        .json(&json!({"categoryIds": [personal_id]}))
+        .send()
+        .await;
+    filed.assert_status(StatusCode::OK);
+    assert_eq!(filed.json()["data"]["categoryIds"], json!([personal_id]));
+
+    // A deleted category leaves the content.
+    app.delete(&format!("/api/categories/{personal_id}"))
+        .cookie(&owner)
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    let detail = app
+        .get(&format!("/api/content/{id}"))
+        .cookie(&owner)
+        .send()
+        .await;
+    assert_eq!(detail.json()["data"]["categoryIds"], json!([]));
 }
