@@ -578,8 +578,14 @@ async fn check_stored(ctx: &Context, item: &MediaItem) -> Result<Result<(), Stri
 
 /// Deletes a refused original; a multipart item gets a new upload so the
 /// creator can try again.
+///
+/// The answer is the 422 whether or not the deletion succeeds: a refused
+/// file left behind is harmless (the next upload replaces it and is
+/// checked in turn; deleting the item or the sweep removes its folder).
 async fn refuse_file(ctx: &Context, item: &MediaItem) -> Result<(), ApiError> {
-    ctx.objects().delete(&item.r2_key).await?;
+    if let Err(error) = ctx.objects().delete(&item.r2_key).await {
+        tracing::warn!(media_id = %item.id, %error, "could not delete a refused upload; the next upload replaces it");
+    }
     if item.upload_mode == UploadMode::Multipart {
         restart_multipart(ctx, item).await?;
     }

@@ -58,7 +58,8 @@ pub enum StorageError {
 }
 
 /// The mapping onto the HTTP contract: a bad key is the client's mistake,
-/// an expired or tampered signed URL is refused, anything else is ours.
+/// an expired or tampered signed URL is refused, a storage that does not
+/// answer is a 503 (as an unreachable database is), anything else is ours.
 impl From<StorageError> for codex_errors::ApiError {
     fn from(error: StorageError) -> Self {
         use codex_errors::ApiError;
@@ -72,6 +73,10 @@ impl From<StorageError> for codex_errors::ApiError {
             StorageError::InvalidParts(reason) => ApiError::invalid_fields([("parts", reason)]),
             StorageError::NotSupported(call) => {
                 ApiError::service_unavailable(format!("The storage does not support {call}"))
+            }
+            StorageError::Unavailable(cause) => {
+                tracing::warn!(%cause, "object store unavailable");
+                ApiError::service_unavailable("The storage is temporarily unavailable")
             }
             other => ApiError::internal(other),
         }
@@ -287,5 +292,19 @@ mod tests {
         ] {
             assert_eq!(validate_key(good), Ok(()), "{good:?}");
         }
+    }
+
+    #[test]
+    fn a_storage_that_does_not_answer_is_a_503_not_a_500() {
+        use codex_errors::ApiError;
+        let status = |error: StorageError| ApiError::from(error).status().as_u16();
+        assert_eq!(
+            status(StorageError::Unavailable("database is locked".into())),
+            503
+        );
+        assert_eq!(status(StorageError::NotSupported("ListParts")), 503);
+        assert_eq!(status(StorageError::NoSuchUpload), 404);
+        assert_eq!(status(StorageError::BadSignature), 403);
+        assert_eq!(status(StorageError::SigningNotConfigured), 500);
     }
 }
