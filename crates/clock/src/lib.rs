@@ -40,6 +40,34 @@ pub async fn with_timeout<T>(
     }
 }
 
+/// Runs `call` until it succeeds, at most `attempts` times, waiting
+/// `pause`, then twice `pause`, and so on, between attempts; the last
+/// error is returned. Only for calls that are safe to repeat (a delete, a
+/// put of the same value) to a binding that can fail for a moment: R2 and
+/// KV ask for retries on their 5xx, and locally Miniflare's shared state
+/// can answer `SQLITE_BUSY`.
+pub async fn retry<T, E, F, Fut>(
+    clock: &dyn Clock,
+    attempts: u32,
+    pause: Duration,
+    mut call: F,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(_) if attempt < attempts => {
+                clock.sleep(pause * attempt).await;
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
 /// The real clock of the runtime we are compiled for.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
@@ -129,6 +157,38 @@ mod tests {
         let hung = futures::future::pending::<()>();
         let result = with_timeout(&SystemClock, Duration::from_millis(20), hung).await;
         assert_eq!(result, Err(TimedOut));
+    }
+
+    #[tokio::test]
+    async fn retry_repeats_a_failing_call_with_growing_pauses_then_gives_up() {
+        let start = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let clock = ManualClock::new(start);
+        let calls = std::cell::Cell::new(0);
+        let flaky = retry(&clock, 3, Duration::from_millis(5), || {
+            calls.set(calls.get() + 1);
+            let succeeds = calls.get() == 3;
+            async move { if succeeds { Ok("done") } else { Err("busy") } }
+        })
+        .await;
+        assert_eq!((flaky, calls.get()), (Ok("done"), 3));
+        // Paused 5 ms, then 10 ms.
+        assert_eq!((clock.now() - start).num_milliseconds(), 15);
+
+        calls.set(0);
+        let broken: Result<(), &str> = retry(&clock, 3, Duration::from_millis(1), || {
+            calls.set(calls.get() + 1);
+            async { Err("down") }
+        })
+        .await;
+        assert_eq!((broken, calls.get()), (Err("down"), 3));
+
+        calls.set(0);
+        let once: Result<u8, &str> = retry(&clock, 3, Duration::from_millis(1), || {
+            calls.set(calls.get() + 1);
+            async { Ok(1) }
+        })
+        .await;
+        assert_eq!((once, calls.get()), (Ok(1), 1));
     }
 
     #[tokio::test]

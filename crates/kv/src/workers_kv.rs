@@ -4,7 +4,14 @@ use async_trait::async_trait;
 use worker::kv::KvStore;
 use worker::send::SendFuture;
 
+use codex_clock::{SystemClock, retry};
+
 use crate::{KeyValue, KvError, effective_ttl};
+
+/// Attempts of a write (a put or a delete is safe to repeat), and the
+/// first pause between them.
+const ATTEMPTS: u32 = 3;
+const PAUSE: Duration = Duration::from_millis(20);
 
 /// A Workers KV namespace binding.
 pub struct WorkersKv {
@@ -28,18 +35,23 @@ impl KeyValue for WorkersKv {
     }
 
     async fn put(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), KvError> {
-        SendFuture::new(async move {
+        SendFuture::new(retry(&SystemClock, ATTEMPTS, PAUSE, || async move {
             let mut put = self.store.put(key, value).map_err(unavailable)?;
             if let Some(ttl) = ttl {
                 put = put.expiration_ttl(effective_ttl(ttl).as_secs());
             }
             put.execute().await.map_err(unavailable)
-        })
+        }))
         .await
     }
 
+    /// Retried: a delete that fails would leave a cached view in place
+    /// until it expires.
     async fn delete(&self, key: &str) -> Result<(), KvError> {
-        SendFuture::new(async move { self.store.delete(key).await.map_err(unavailable) }).await
+        SendFuture::new(retry(&SystemClock, ATTEMPTS, PAUSE, || async move {
+            self.store.delete(key).await.map_err(unavailable)
+        }))
+        .await
     }
 
     async fn ping(&self) -> Result<(), KvError> {

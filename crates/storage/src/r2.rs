@@ -166,9 +166,17 @@ impl ObjectStore for R2Store {
         .await
     }
 
+    /// Retried (deleting twice is harmless): R2 asks for retries on its
+    /// 5xx, and Miniflare's shared state can answer `SQLITE_BUSY`.
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         validate_key(key)?;
-        SendFuture::new(async move { self.bucket.delete(key).await.map_err(unavailable) }).await
+        SendFuture::new(codex_clock::retry(
+            &codex_clock::SystemClock,
+            3,
+            Duration::from_millis(20),
+            || async move { self.bucket.delete(key).await.map_err(unavailable) },
+        ))
+        .await
     }
 
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError> {
