@@ -10,10 +10,13 @@ use chrono::{DateTime, Utc};
 use codex_context::Context;
 use codex_database::{FromRow, Patch, SqlValue, Window, columns};
 use codex_errors::ApiError;
-use codex_orgs::membership::{self, MemberRole};
+use codex_orgs::membership::MemberRole;
 use codex_validation::{Page, multiline_text, required_text};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::rules::{line, optional_line, patch};
+use crate::studio::{PUBLISHERS, escape_like, member_with};
 
 /// Longest slug kept from a name, leaving room for a `-NNN` suffix.
 const SLUG_BASE: usize = 110;
@@ -181,32 +184,6 @@ fn sort_order(value: i32) -> Result<i32, ApiError> {
     }
 }
 
-fn optional_line(
-    field: &'static str,
-    value: Option<&str>,
-    max: usize,
-) -> Result<Option<String>, ApiError> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(text) => required_text(field, text, max).map(Some),
-    }
-}
-
-/// Whether the user is, now, an active member of the live organisation
-/// with one of `roles` (any role when empty).
-async fn member_with(
-    ctx: &Context,
-    organization_id: Uuid,
-    user_id: &str,
-    roles: &[MemberRole],
-) -> Result<bool, ApiError> {
-    Ok(membership::lookup(ctx, organization_id, user_id)
-        .await?
-        .is_some_and(|membership| {
-            membership.is_active() && (roles.is_empty() || roles.contains(&membership.role))
-        }))
-}
-
 /// What the caller wants to do in a space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
@@ -229,7 +206,7 @@ async fn authorise(
     };
     let roles: &[MemberRole] = match action {
         Action::Read => &[],
-        Action::Create => &[MemberRole::Owner, MemberRole::Admin, MemberRole::Creator],
+        Action::Create => PUBLISHERS,
         Action::Manage => &[MemberRole::Owner, MemberRole::Admin],
     };
     if member_with(ctx, *organization_id, user_id, roles).await? {
@@ -299,16 +276,11 @@ pub async fn create(
         .map(|text| multiline_text("description", text, 500))
         .transpose()?
         .flatten();
-    let icon = optional_line("icon", input.icon.as_deref(), 64)?;
+    let icon = optional_line("icon", input.icon.clone(), 64)?;
     let order = input.sort_order.map(sort_order).transpose()?;
     authorise(ctx, space, user_id, Action::Create).await?;
     let [organization, creator] = space.params();
-    let pattern = format!(
-        "{}-%",
-        base.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = format!("{}-%", escape_like(&base));
     for _ in 0..SLUG_ATTEMPTS {
         let taken: Vec<String> = ctx
             .database()
@@ -403,16 +375,10 @@ pub async fn update(
         .as_deref()
         .map(|name| required_text("name", name, 100))
         .transpose()?;
-    let description = match &changes.description {
-        Patch::Absent => None,
-        Patch::Null => Some(None),
-        Patch::Value(text) => Some(multiline_text("description", text, 500)?),
-    };
-    let icon = match &changes.icon {
-        Patch::Absent => None,
-        Patch::Null => Some(None),
-        Patch::Value(text) => Some(optional_line("icon", Some(text), 64)?),
-    };
+    let description = patch(changes.description.clone(), |text| {
+        multiline_text("description", &text, 500)
+    })?;
+    let icon = patch(changes.icon.clone(), |text| line("icon", &text, 64))?;
     let order = changes.sort_order.map(sort_order).transpose()?;
     authorise(ctx, space, user_id, Action::Manage).await?;
     find(ctx, space, id).await?;

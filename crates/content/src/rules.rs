@@ -270,7 +270,8 @@ impl Fields {
         Ok(fields)
     }
 
-    fn from_stored(content: &Content) -> Self {
+    /// The fields of a stored piece, as they are.
+    pub(crate) fn from_stored(content: &Content) -> Self {
         Self {
             organization_id: content.organization_id,
             media_item_id: content.media_item_id,
@@ -377,7 +378,7 @@ pub fn slug(field: &'static str, raw: &str) -> Result<String, ApiError> {
 
 /// `Absent` → `None` (unchanged); `Null` → `Some(None)` (cleared); a value
 /// → `Some(check(value))`.
-fn patch<T, U>(
+pub(crate) fn patch<T, U>(
     value: Patch<T>,
     check: impl FnOnce(T) -> Result<Option<U>, ApiError>,
 ) -> Result<Option<Option<U>>, ApiError> {
@@ -400,14 +401,18 @@ fn optional_multiline(
 }
 
 /// One line of at most `max` characters; empty means none.
-fn line(field: &'static str, value: &str, max: usize) -> Result<Option<String>, ApiError> {
+pub(crate) fn line(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
     if value.trim().is_empty() {
         return Ok(None);
     }
     required_text(field, value, max).map(Some)
 }
 
-fn optional_line(
+pub(crate) fn optional_line(
     field: &'static str,
     value: Option<String>,
     max: usize,

@@ -208,6 +208,25 @@ async fn check_references(
     Ok(())
 }
 
+/// The roles that publish in an organisation: owner, admin, creator.
+pub(crate) const PUBLISHERS: &[MemberRole] =
+    &[MemberRole::Owner, MemberRole::Admin, MemberRole::Creator];
+
+/// Whether the user is, now, an active member of the live organisation
+/// with one of `roles` (any role when empty), read from PostgreSQL.
+pub(crate) async fn member_with(
+    ctx: &Context,
+    organization_id: Uuid,
+    user_id: &str,
+    roles: &[MemberRole],
+) -> Result<bool, ApiError> {
+    Ok(membership::lookup(ctx, organization_id, user_id)
+        .await?
+        .is_some_and(|membership| {
+            membership.is_active() && (roles.is_empty() || roles.contains(&membership.role))
+        }))
+}
+
 /// 403 unless the user is, now, an active owner, admin or creator of the
 /// live organisation.
 async fn ensure_publisher(
@@ -215,16 +234,7 @@ async fn ensure_publisher(
     organization_id: Uuid,
     user_id: &str,
 ) -> Result<(), ApiError> {
-    let publishes = membership::lookup(ctx, organization_id, user_id)
-        .await?
-        .is_some_and(|membership| {
-            membership.is_active()
-                && matches!(
-                    membership.role,
-                    MemberRole::Owner | MemberRole::Admin | MemberRole::Creator
-                )
-        });
-    if publishes {
+    if member_with(ctx, organization_id, user_id, PUBLISHERS).await? {
         Ok(())
     } else {
         Err(ApiError::forbidden(
@@ -278,8 +288,7 @@ pub async fn publish(ctx: &Context, creator_id: &str, id: Uuid) -> Result<Conten
     if current.status == ContentStatus::Published {
         return Ok(current);
     }
-    let fields = Fields::changed(&current, ContentChanges::default())?;
-    publishing_gates(ctx, creator_id, &fields).await?;
+    publishing_gates(ctx, creator_id, &Fields::from_stored(&current)).await?;
     let now = ctx.clock().now();
     ctx.database()
         .execute(
@@ -370,13 +379,7 @@ pub enum SortBy {
     PurchaseCount,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SortOrder {
-    Asc,
-    #[default]
-    Desc,
-}
+pub use codex_validation::SortOrder;
 
 /// The filters of the studio list.
 #[derive(Debug, Clone, Default)]
@@ -393,13 +396,17 @@ pub struct ListFilter {
     pub sort_order: SortOrder,
 }
 
+/// `text` for a `LIKE … ESCAPE '\'` pattern: its own wildcards (and the
+/// escape character) match only themselves.
+pub(crate) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// `%text%` for `ILIKE … ESCAPE '\'`, the text's own wildcards escaped.
 pub(crate) fn contains_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+    format!("%{}%", escape_like(text))
 }
 
 /// The creator's live content, a page at a time.
@@ -409,10 +416,7 @@ pub async fn list(
     page: Page,
     filter: &ListFilter,
 ) -> Result<(Vec<Content>, u64), ApiError> {
-    let direction = match filter.sort_order {
-        SortOrder::Asc => "ASC",
-        SortOrder::Desc => "DESC",
-    };
+    let direction = filter.sort_order.sql();
     let order_by = match filter.sort_by {
         SortBy::CreatedAt => format!("c.created_at {direction}"),
         SortBy::UpdatedAt => format!("c.updated_at {direction}"),

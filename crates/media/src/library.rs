@@ -694,13 +694,7 @@ pub enum SortBy {
     Title,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SortOrder {
-    Asc,
-    #[default]
-    Desc,
-}
+pub use codex_validation::SortOrder;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
@@ -717,10 +711,7 @@ pub async fn list(
     page: Page,
     filter: &ListFilter,
 ) -> Result<(Vec<MediaItem>, u64), ApiError> {
-    let direction = match filter.sort_order {
-        SortOrder::Asc => "ASC",
-        SortOrder::Desc => "DESC",
-    };
+    let direction = filter.sort_order.sql();
     let order_by = match filter.sort_by {
         SortBy::CreatedAt => format!("created_at {direction}, id"),
         SortBy::UploadedAt => format!("uploaded_at {direction} NULLS LAST, id"),

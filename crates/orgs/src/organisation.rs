@@ -285,13 +285,7 @@ pub enum SortBy {
     Name,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SortOrder {
-    Asc,
-    #[default]
-    Desc,
-}
+pub use codex_validation::SortOrder;
 
 /// A page of live organisations, optionally matching `search` in the name
 /// or slug.

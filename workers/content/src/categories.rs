@@ -52,10 +52,7 @@ pub async fn list_categories(
 ) -> Result<List<Category>, ApiError> {
     let viewer = creator.into_inner();
     let page = query.page.check()?;
-    let search = match query.search.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(words) => Some(codex_validation::required_text("search", words, 200)?),
-    };
+    let search = crate::content::search_words("search", query.search, 200)?;
     let space = Space::of(query.organization_id, &viewer.user.id);
     let (items, total) = categories::list(
         state.ctx(),

@@ -65,10 +65,16 @@ pub struct ListQuery {
     sort_order: SortOrder,
 }
 
-fn search_words(field: &'static str, search: Option<String>) -> Result<Option<String>, ApiError> {
+/// Words to search for: none when absent or blank, else one line of at
+/// most `max` characters.
+pub(crate) fn search_words(
+    field: &'static str,
+    search: Option<String>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
     match search.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(words) => codex_validation::required_text(field, words, 255).map(Some),
+        Some(words) => codex_validation::required_text(field, words, max).map(Some),
     }
 }
 
@@ -95,7 +101,7 @@ pub async fn list_content(
         content_type: query.content_type,
         access_type: query.access_type,
         organization_id: query.organization_id,
-        search: search_words("search", query.search)?,
+        search: search_words("search", query.search, 255)?,
         slug: query.slug.map(|slug| slug.trim().to_lowercase()),
         category: query.category,
         sort_by: query.sort_by,
@@ -293,7 +299,7 @@ impl PublicQuery {
                 slug,
                 content_type: self.content_type,
                 category,
-                search: search_words("search", self.search)?,
+                search: search_words("search", self.search, 255)?,
                 creator_id: self.creator_id,
                 featured,
                 sort: self.sort,
