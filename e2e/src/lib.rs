@@ -95,3 +95,47 @@ pub fn assert_error_envelope(body: &serde_json::Value, code: &str) {
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(!message.is_empty(), "error message missing: {body}");
 }
+
+/// The width and height a WebP file declares (lossless `VP8L`, lossy `VP8 `
+/// or extended `VP8X`), or `None` when the bytes are no WebP file.
+pub fn webp_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() < 30 || !bytes.starts_with(b"RIFF") || &bytes[8..12] != b"WEBP" {
+        return None;
+    }
+    let le24 = |at: usize| {
+        u32::from(bytes[at]) | u32::from(bytes[at + 1]) << 8 | u32::from(bytes[at + 2]) << 16
+    };
+    match &bytes[12..16] {
+        b"VP8L" if bytes[20] == 0x2f => {
+            let bits = u32::from_le_bytes([bytes[21], bytes[22], bytes[23], bytes[24]]);
+            Some(((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1))
+        }
+        b"VP8X" => Some((le24(24) + 1, le24(27) + 1)),
+        b"VP8 " => {
+            let width = u32::from(u16::from_le_bytes([bytes[26], bytes[27]]) & 0x3fff);
+            let height = u32::from(u16::from_le_bytes([bytes[28], bytes[29]]) & 0x3fff);
+            Some((width, height))
+        }
+        _ => None,
+    }
+}
+
+/// A real file made by ffmpeg from its test sources: `arguments` (inputs,
+/// codecs, options) are given after `-v error -y`, the output is a fresh
+/// temporary file ending in `.{extension}`, read back and removed.
+pub fn made_by_ffmpeg(extension: &str, arguments: &[&str]) -> Vec<u8> {
+    let path = std::env::temp_dir().join(format!(
+        "codex-e2e-{}.{extension}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(arguments)
+        .arg(&path)
+        .status()
+        .expect("ffmpeg runs (is it installed?)");
+    assert!(status.success(), "ffmpeg failed");
+    let bytes = std::fs::read(&path).expect("the file ffmpeg wrote");
+    let _ = std::fs::remove_file(&path);
+    bytes
+}

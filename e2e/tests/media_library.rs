@@ -7,10 +7,8 @@
 //! disguised file refused at `upload-complete`, a tampered URL refused by
 //! the storage, and who may see whose media.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use codex_e2e::accounts::{Browser, Reply};
+use codex_e2e::made_by_ffmpeg;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -19,34 +17,27 @@ const MIB: usize = 1024 * 1024;
 /// A real MP4 made by ffmpeg: `seconds` of test pattern, at a constant
 /// `bitrate` (e.g. `24M`) when given.
 fn mp4(seconds: u32, bitrate: Option<&str>) -> Vec<u8> {
-    let path: PathBuf =
-        std::env::temp_dir().join(format!("codex-e2e-{}.mp4", uuid::Uuid::new_v4().simple()));
-    let mut command = Command::new("ffmpeg");
-    command.args(["-v", "error", "-y", "-f", "lavfi", "-i"]);
-    command.arg("testsrc2=size=640x360:rate=25");
-    command.args([
+    let seconds = seconds.to_string();
+    let mut arguments = vec![
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=25",
         "-t",
-        &seconds.to_string(),
+        &seconds,
         "-c:v",
         "libx264",
         "-preset",
         "ultrafast",
-    ]);
+    ];
     if let Some(rate) = bitrate {
-        command.args([
+        arguments.extend([
             "-b:v", rate, "-minrate", rate, "-maxrate", rate, "-bufsize", "12M",
         ]);
-        command.args(["-x264-params", "nal-hrd=cbr"]);
+        arguments.extend(["-x264-params", "nal-hrd=cbr"]);
     }
-    command.args(["-pix_fmt", "yuv420p", "-movflags", "+faststart"]);
-    let status = command
-        .arg(&path)
-        .status()
-        .expect("ffmpeg runs (is it installed?)");
-    assert!(status.success(), "ffmpeg failed");
-    let bytes = std::fs::read(&path).expect("the file ffmpeg wrote");
-    let _ = std::fs::remove_file(&path);
-    bytes
+    arguments.extend(["-pix_fmt", "yuv420p", "-movflags", "+faststart"]);
+    made_by_ffmpeg("mp4", &arguments)
 }
 
 async fn creator() -> Browser {

@@ -1,11 +1,11 @@
 //! Avatars: checked by content (PNG, JPEG, WebP or GIF, at most 5 MB),
-//! stored as public files under `avatars/{userId}/`, and pointed at by the
-//! user's `image`. A new upload replaces the old file; removal and account
-//! deletion remove the folder.
+//! re-encoded to WebP at three widths and stored as public files under
+//! `avatars/{userId}/`; the user's `image` points at the `md` one. A new
+//! upload replaces the old files; removal and account deletion remove the
+//! folder.
 
 use codex_context::{Context, public_files};
 use codex_errors::ApiError;
-use codex_validation::image::{self, ImageKind};
 
 use crate::profile;
 
@@ -16,32 +16,22 @@ fn folder(user_id: &str) -> String {
     format!("avatars/{user_id}")
 }
 
-/// A stored avatar.
+/// A stored avatar: its `md` file's URL and size (always WebP).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Avatar {
     pub url: String,
     pub size: usize,
-    pub kind: ImageKind,
 }
 
-/// Checks and stores `bytes` as the user's avatar.
-pub async fn replace(ctx: &Context, user_id: &str, bytes: Vec<u8>) -> Result<Avatar, ApiError> {
-    let kind = image::sniff(&bytes).ok_or_else(|| {
-        ApiError::invalid_fields([(
-            "avatar",
-            "File 'avatar' has invalid type: expected a PNG, JPEG, WebP or GIF image",
-        )])
-    })?;
-    let size = bytes.len();
+/// Checks, re-encodes and stores `bytes` as the user's avatar.
+pub async fn replace(ctx: &Context, user_id: &str, bytes: &[u8]) -> Result<Avatar, ApiError> {
     let folder = folder(user_id);
-    let stored =
-        public_files::store(ctx, &folder, bytes, kind.mime_type(), kind.extension()).await?;
+    let stored = public_files::store_picture(ctx, &folder, "avatar", bytes).await?;
     profile::set_image(ctx, user_id, Some(&stored.url)).await?;
     public_files::remove_all(ctx, &folder, Some(&stored.key)).await;
     Ok(Avatar {
         url: stored.url,
-        size,
-        kind,
+        size: stored.size,
     })
 }
 

@@ -1,12 +1,14 @@
-//! Public images (avatars, organisation logos): where they are kept in the
-//! object store and where they are served. Each file gets a fresh random
-//! name under its owner's folder (`avatars/{userId}/…`, `logos/{orgId}/…`),
-//! so a URL never serves other bytes and may be cached for good; once a
-//! new upload is in place, the folder's other files are removed.
+//! Public images (avatars, organisation logos, content thumbnails, category
+//! covers): where they are kept in the object store and where they are
+//! served. Each upload gets a fresh random name under its owner's folder
+//! (`avatars/{userId}/…`, `logos/{orgId}/…`, `content-thumbnails/{contentId}/…`,
+//! `category-covers/{categoryId}/…`), so a URL never serves other bytes and
+//! may be cached for good; once a new upload is in place, the folder's
+//! other files are removed.
 //!
-//! Raster images (PNG, JPEG, WebP, GIF) are stored without their metadata
-//! (`codex_validation::image::strip_metadata`): a photo's EXIF would
-//! otherwise publish where it was taken.
+//! A picture is stored as the three WebP files `codex_images` makes of it,
+//! `{folder}/{name}/{sm,md,lg}.webp`; its URL is the `md` one, and the
+//! others are beside it. An SVG logo is stored as one file (`store`).
 
 use codex_errors::ApiError;
 use codex_validation::image::{self, ImageKind};
@@ -14,15 +16,54 @@ use codex_validation::image::{self, ImageKind};
 use crate::Context;
 
 /// The folders whose files anyone may read under `PUBLIC_ASSETS_URL`.
-pub const PUBLIC_PREFIXES: [&str; 2] = ["avatars/", "logos/"];
+pub const PUBLIC_PREFIXES: [&str; 4] = [
+    "avatars/",
+    "logos/",
+    "content-thumbnails/",
+    "category-covers/",
+];
 
 /// A file stored for anyone to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicFile {
-    /// Its key in the object store.
+    /// Its key in the object store; for a picture, the folder of its three
+    /// files.
     pub key: String,
-    /// Where it is served: under `PUBLIC_ASSETS_URL`.
+    /// Where it is served: under `PUBLIC_ASSETS_URL`; for a picture, its
+    /// `md` file.
     pub url: String,
+    /// The bytes served at `url`.
+    pub size: usize,
+}
+
+/// Re-encodes `bytes` (the upload of form field `field`) with
+/// `codex_images` and stores the three files under `{folder}/{random}/`.
+/// A picture that is not one, or too large, is a 400 naming `field`.
+pub async fn store_picture(
+    ctx: &Context,
+    folder: &str,
+    field: &str,
+    bytes: &[u8],
+) -> Result<PublicFile, ApiError> {
+    let picture = codex_images::variants(bytes).map_err(|error| error.for_field(field))?;
+    let key = format!("{folder}/{}", random_name()?);
+    let mut served = None;
+    for variant in picture.variants {
+        let file = format!("{key}/{}", variant.size.file_name());
+        let size = variant.bytes.len();
+        ctx.objects()
+            .put(&file, variant.bytes, Some(codex_images::WEBP))
+            .await?;
+        if variant.size == codex_images::Size::Md {
+            served = Some((file, size));
+        }
+    }
+    let (file, size) = served.ok_or_else(|| ApiError::internal("no md variant was made"))?;
+    Ok(PublicFile {
+        url: format!("{}/{file}", ctx.config().public_assets_url),
+        key,
+        size,
+    })
 }
 
 /// Whether `key` names a public file (and nothing that climbs out of one).
@@ -43,18 +84,28 @@ pub async fn store(
 ) -> Result<PublicFile, ApiError> {
     let bytes = without_metadata(bytes, content_type);
     let key = format!("{folder}/{}.{extension}", random_name()?);
+    let size = bytes.len();
     ctx.objects().put(&key, bytes, Some(content_type)).await?;
     let url = format!("{}/{key}", ctx.config().public_assets_url);
-    Ok(PublicFile { key, url })
+    Ok(PublicFile { key, url, size })
 }
 
-/// Removes every file of `folder` but `keep`. Failures are logged: a stray
-/// file is harmless once nothing points at it.
+/// Removes every file of `folder` but `keep` (a file, or a picture's
+/// folder). Failures are logged: a stray file is harmless once nothing
+/// points at it.
 pub async fn remove_all(ctx: &Context, folder: &str, keep: Option<&str>) {
     let prefix = format!("{folder}/");
+    let kept = |key: &str| {
+        keep.is_some_and(|keep| {
+            key == keep
+                || key
+                    .strip_prefix(keep)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    };
     match ctx.objects().list(&prefix, 100).await {
         Ok(keys) => {
-            for key in keys.iter().filter(|key| Some(key.as_str()) != keep) {
+            for key in keys.iter().filter(|key| !kept(key)) {
                 if let Err(error) = ctx.objects().delete(key).await {
                     tracing::warn!(%error, "could not delete an old public file");
                 }

@@ -84,3 +84,53 @@ async fn other_files_are_stored_as_they_are() {
         assert_eq!(object.bytes, bytes, "{content_type}");
     }
 }
+
+#[tokio::test]
+async fn a_picture_is_stored_as_three_webp_files_and_replaces_the_old_one() {
+    let ctx = context();
+    let old = public_files::store_picture(&ctx, "avatars/u2", "avatar", &png_with_text())
+        .await
+        .expect("stored");
+    let new = public_files::store_picture(&ctx, "avatars/u2", "avatar", &TINY_PNG)
+        .await
+        .expect("stored");
+    assert!(
+        new.url.ends_with(&format!("/{}/md.webp", new.key)),
+        "{}",
+        new.url
+    );
+    for size in ["sm", "md", "lg"] {
+        let object = ctx
+            .objects()
+            .get(&format!("{}/{size}.webp", new.key))
+            .await
+            .expect("get")
+            .expect("present");
+        assert_eq!(object.content_type.as_deref(), Some("image/webp"));
+        assert!(object.bytes.starts_with(b"RIFF"));
+        assert!(!contains(&object.bytes, b"GPS"));
+        if size == "md" {
+            assert_eq!(object.bytes.len(), new.size);
+        }
+    }
+    public_files::remove_all(&ctx, "avatars/u2", Some(&new.key)).await;
+    let left = ctx.objects().list("avatars/u2/", 100).await.expect("list");
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert!(
+        left.iter()
+            .all(|key| key.starts_with(&format!("{}/", new.key)))
+    );
+    assert!(!left.iter().any(|key| key.starts_with(&old.key)));
+}
+
+#[tokio::test]
+async fn a_file_that_is_no_picture_is_a_400_naming_the_field() {
+    let ctx = context();
+    let error = public_files::store_picture(&ctx, "avatars/u3", "avatar", b"<svg/>")
+        .await
+        .expect_err("refused");
+    assert_eq!(error.status().as_u16(), 400);
+    assert!(error.body().to_string().contains("avatar"));
+    let left = ctx.objects().list("avatars/u3/", 100).await.expect("list");
+    assert!(left.is_empty());
+}

@@ -315,20 +315,22 @@ pub async fn update_branding(
 /// The largest logo accepted.
 pub const MAX_LOGO: usize = 5 * 1024 * 1024;
 
-/// Replaces the logo with `bytes`: PNG, JPEG or WebP judged by content, or
-/// an SVG document, which is stored only in its sanitised form. The file is
-/// public (`logos/{orgId}/…`); the replaced one is removed.
+/// Replaces the logo with `bytes`: a PNG, JPEG or WebP picture judged by
+/// content, re-encoded to WebP at three widths (the logo's URL is the `md`
+/// one), or an SVG document, stored only in its sanitised form. The files
+/// are public (`logos/{orgId}/…`); the replaced ones are removed.
 pub async fn replace_logo(
     ctx: &Context,
     organization_id: Uuid,
     bytes: Vec<u8>,
 ) -> Result<Branding, ApiError> {
-    let (bytes, mime_type, extension) = match image::sniff(&bytes) {
-        Some(kind @ (ImageKind::Png | ImageKind::Jpeg | ImageKind::Webp)) => {
-            (bytes, kind.mime_type(), kind.extension())
+    let folder = format!("logos/{organization_id}");
+    let stored = match image::sniff(&bytes) {
+        Some(ImageKind::Png | ImageKind::Jpeg | ImageKind::Webp) => {
+            public_files::store_picture(ctx, &folder, "logo", &bytes).await?
         }
         _ => match crate::svg::sanitise(&bytes) {
-            Some(clean) => (clean, "image/svg+xml", "svg"),
+            Some(clean) => public_files::store(ctx, &folder, clean, "image/svg+xml", "svg").await?,
             None => {
                 return Err(ApiError::invalid_fields([(
                     "logo",
@@ -337,8 +339,6 @@ pub async fn replace_logo(
             }
         },
     };
-    let folder = format!("logos/{organization_id}");
-    let stored = public_files::store(ctx, &folder, bytes, mime_type, extension).await?;
     let branding = set_logo(ctx, organization_id, Some((&stored.url, &stored.key))).await?;
     public_files::remove_all(ctx, &folder, Some(&stored.key)).await;
     Ok(branding)

@@ -20,7 +20,8 @@ use serde::Serialize;
 /// The largest request body: the avatar plus the multipart framing.
 pub const MAX_BODY: usize = MAX_AVATAR + 64 * 1024;
 
-/// What an upload answers.
+/// What an upload answers: the `md` file (400 px wide, WebP); `sm.webp`
+/// and `lg.webp` are beside it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Uploaded {
@@ -33,7 +34,8 @@ pub struct Uploaded {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct AvatarForm {
-    /// PNG, JPEG, WebP or GIF, at most 5 MB; its metadata is stripped.
+    /// PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+    /// to WebP 200, 400 and 800 px wide, without its metadata.
     #[schema(value_type = String, format = Binary)]
     avatar: Vec<u8>,
 }
@@ -48,11 +50,11 @@ pub async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Data<Uploaded>, ApiError> {
     let bytes = read_file(multipart, "avatar", MAX_AVATAR).await?;
-    let stored = avatar::replace(state.ctx(), &viewer.user.id, bytes).await?;
+    let stored = avatar::replace(state.ctx(), &viewer.user.id, &bytes).await?;
     Ok(Data(Uploaded {
         avatar_url: stored.url,
         size: stored.size,
-        mime_type: stored.kind.mime_type(),
+        mime_type: codex_images::WEBP,
     }))
 }
 
@@ -81,7 +83,8 @@ fn is_raster_image(content_type: Option<&str>) -> bool {
     )
 }
 
-/// Public images: avatars and organisation logos, nothing else. Names are
+/// Public images: avatars, organisation logos, content thumbnails and
+/// category covers, nothing else. Names are
 /// random, so they are cached long. Each is sent with a sandboxing content
 /// security policy and `nosniff`, and anything but a raster image as an
 /// attachment.

@@ -97,9 +97,19 @@ async fn an_avatar_is_stored_served_and_replaced() {
         .split_once("/assets/")
         .map(|(_, key)| format!("/assets/{key}"))
         .expect("served under /assets");
+    assert!(path.ends_with("/md.webp"), "{path}");
     let served = app.get(&path).send().await;
     served.assert_status(StatusCode::OK);
-    assert_eq!(served.body, PNG);
+    assert_eq!(served.header("content-type"), Some("image/webp"));
+    assert!(served.body.starts_with(b"RIFF") && &served.body[8..12] == b"WEBP");
+    assert_eq!(uploaded.json()["data"]["mimeType"], "image/webp");
+    assert_eq!(uploaded.json()["data"]["size"], served.body.len());
+    for other in ["sm", "lg"] {
+        app.get(&path.replace("/md.webp", &format!("/{other}.webp")))
+            .send()
+            .await
+            .assert_status(StatusCode::OK);
+    }
 
     // A new upload replaces the old file.
     app.post("/api/user/avatar")
