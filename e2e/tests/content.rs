@@ -4,10 +4,12 @@
 //! an address, a storage key or a paid body; video waits for its media;
 //! slugs conflict per organisation; and an isolation matrix (anonymous, a
 //! customer, another creator, the owner of another organisation) sees and
-//! changes nothing of it.
+//! changes nothing of it. Thumbnails and category covers, from a real JPEG
+//! made by ffmpeg, are served as WebP at three widths.
 
 use codex_e2e::accounts::{Browser, Reply};
-use codex_e2e::organisations::{fresh_slug, owner_with_org, signed_in, text_of};
+use codex_e2e::organisations::{file_form, fresh_slug, owner_with_org, signed_in, text_of};
+use codex_e2e::{assert_error_envelope, made_by_ffmpeg, webp_size};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -311,4 +313,118 @@ async fn an_organisation_files_its_content_in_categories_the_storefront_lists() 
         .filter_map(|category| category["slug"].as_str())
         .collect();
     assert_eq!(slugs, ["tours-travels", "tours-travels-2"]);
+}
+
+/// A real 1600×1200 JPEG photo of ffmpeg's test pattern.
+fn photo_jpeg() -> Vec<u8> {
+    made_by_ffmpeg(
+        "jpg",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1600x1200",
+            "-frames:v",
+            "1",
+            "-q:v",
+            "3",
+        ],
+    )
+}
+
+/// Each of the three WebP files beside `md_url` is served with its width.
+async fn assert_served_at_three_widths(md_url: &str, what: &str) {
+    assert!(md_url.ends_with("/md.webp"), "{what}: {md_url}");
+    for (size, width) in [("sm", 200), ("md", 400), ("lg", 800)] {
+        let url = md_url.replace("/md.webp", &format!("/{size}.webp"));
+        let (status, content_type, bytes) = Browser::new().download(&url).await;
+        assert_eq!(status, StatusCode::OK, "{what}: GET {url}");
+        assert_eq!(content_type.as_deref(), Some("image/webp"), "{what}: {url}");
+        assert_eq!(
+            webp_size(&bytes),
+            Some((width, width * 3 / 4)),
+            "{what}: {url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn thumbnails_and_category_covers_are_served_as_webp_at_three_widths() {
+    let (owner, _, org) = owner_with_org().await;
+    let org_id = text_of(&org, "id");
+    let (outsider, _) = signed_in("creator").await;
+    let photo = photo_jpeg();
+
+    let created = create(&owner, &written(&org_id, &fresh_slug(), "free")).await;
+    created.expect_status(StatusCode::CREATED, "content");
+    let id = text_of(&created.body["data"], "id");
+    let path = format!("/api/content/{id}/thumbnail");
+    let upload = |browser: &Browser, path: &str, field: &str, bytes: Vec<u8>| {
+        browser
+            .post(CONTENT, path)
+            .multipart(file_form(field, bytes, "photo.jpg", "image/jpeg"))
+    };
+
+    let refused = outsider
+        .call(upload(&outsider, &path, "thumbnail", photo.clone()))
+        .await;
+    refused.expect_status(StatusCode::NOT_FOUND, "another creator's thumbnail");
+    let not_a_picture = owner
+        .call(upload(
+            &owner,
+            &path,
+            "thumbnail",
+            b"<svg onload=alert(1)>".to_vec(),
+        ))
+        .await;
+    not_a_picture.expect_status(StatusCode::BAD_REQUEST, "an SVG as a thumbnail");
+    assert_error_envelope(&not_a_picture.body, "VALIDATION_ERROR");
+
+    let stored = owner
+        .call(upload(&owner, &path, "thumbnail", photo.clone()))
+        .await;
+    stored.expect_status(StatusCode::OK, "upload a thumbnail");
+    assert_eq!(stored.body["data"]["mimeType"], "image/webp");
+    let thumbnail_url = text_of(&stored.body["data"], "thumbnailUrl");
+    assert_served_at_three_widths(&thumbnail_url, "thumbnail").await;
+    let read = owner
+        .call(owner.get(CONTENT, &format!("/api/content/{id}")))
+        .await;
+    assert_eq!(read.body["data"]["thumbnailUrl"], thumbnail_url.as_str());
+
+    let removed = owner.call(owner.delete(CONTENT, &path)).await;
+    removed.expect_status(StatusCode::NO_CONTENT, "remove the thumbnail");
+    let (status, _, _) = Browser::new().download(&thumbnail_url).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the removed thumbnail");
+
+    let category = owner
+        .call(
+            owner
+                .post(CONTENT, "/api/categories")
+                .query(&[("organizationId", org_id.as_str())])
+                .json(&json!({"name": "Stills"})),
+        )
+        .await;
+    category.expect_status(StatusCode::CREATED, "a category");
+    let category_id = text_of(&category.body["data"], "id");
+    let cover_path = format!("/api/categories/{category_id}/cover?organizationId={org_id}");
+    let refused = outsider
+        .call(upload(&outsider, &cover_path, "cover", photo.clone()))
+        .await;
+    refused.expect_status(StatusCode::FORBIDDEN, "an outsider's cover");
+    let cover = owner
+        .call(upload(&owner, &cover_path, "cover", photo))
+        .await;
+    cover.expect_status(StatusCode::OK, "upload a cover");
+    let cover_url = text_of(&cover.body["data"], "coverImageUrl");
+    assert_served_at_three_widths(&cover_url, "cover").await;
+    let anyone = Browser::new();
+    let shelf = anyone
+        .call(
+            anyone
+                .get(CONTENT, "/api/content/public/categories")
+                .query(&[("orgId", org_id.as_str())]),
+        )
+        .await;
+    assert_eq!(shelf.body["data"][0]["coverImageUrl"], cover_url.as_str());
 }

@@ -94,3 +94,12 @@ type PublicCategories = Ok<"/api/content/public/categories", "get">["data"];
 expectType<Exactly<PublicCategories extends unknown[] ? true : false, true>>();
 expectType<Exactly<PublicCategories[number]["slug"], string>>();
 expectType<Exactly<PublicCategories[number]["coverImageUrl"], string | null>>();
+
+// content: the studio reads the thumbnail upload's URL, and the category
+// editor the cover's key and URL.
+type UploadedThumbnail = Ok<"/api/content/{id}/thumbnail", "post">["data"];
+expectType<Exactly<UploadedThumbnail["thumbnailUrl"], string>>();
+expectType<Exactly<UploadedThumbnail["mimeType"], string>>();
+type UploadedCover = Ok<"/api/categories/{id}/cover", "post">["data"];
+expectType<Exactly<UploadedCover["coverImageKey"], string>>();
+expectType<Exactly<UploadedCover["coverImageUrl"], string>>();

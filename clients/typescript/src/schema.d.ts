@@ -219,6 +219,27 @@ export interface paths {
         patch: operations["content_update_category"];
         trace?: never;
     };
+    "/api/categories/{id}/cover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Uploads the category's cover (multipart field `cover`); those who may
+         *     change the category may.
+         */
+        post: operations["content_upload_category_cover"];
+        /** Removes the category's cover. */
+        delete: operations["content_remove_category_cover"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/content": {
         parameters: {
             query?: never;
@@ -372,6 +393,27 @@ export interface paths {
          */
         post: operations["content_publish_content"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content/{id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Uploads the content's thumbnail (multipart field `thumbnail`); the
+         *     content's `thumbnailUrl` becomes it.
+         */
+        post: operations["content_upload_thumbnail"];
+        /** Removes the content's thumbnail. */
+        delete: operations["content_remove_thumbnail"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1116,7 +1158,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Public images: avatars and organisation logos, nothing else. Names are
+         * Public images: avatars, organisation logos, content thumbnails and
+         *     category covers, nothing else. Names are
          *     random, so they are cached long. Each is sent with a sandboxing content
          *     security policy and `nosniff`, and anything but a raster image as an
          *     attachment.
@@ -1204,7 +1247,8 @@ export interface components {
         AvatarForm: {
             /**
              * Format: binary
-             * @description PNG, JPEG, WebP or GIF, at most 5 MB; its metadata is stripped.
+             * @description PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+             *     to WebP 200, 400 and 800 px wide, without its metadata.
              */
             avatar: string;
         };
@@ -1284,7 +1328,12 @@ export interface components {
         };
         /** @description A category, as its space's members read it. */
         Category: {
-            /** @description Covers are not built yet: always null. */
+            /** @description The cover's folder in the object store. */
+            coverImageKey: string | null;
+            /**
+             * @description The cover, 400 px wide (WebP); `sm.webp` (200) and `lg.webp` (800)
+             *     are beside it.
+             */
             coverImageUrl: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -1502,6 +1551,22 @@ export interface components {
          * @enum {string}
          */
         ContentType: "video" | "audio" | "written";
+        /** @description A category's stored cover (the answer to a cover upload). */
+        Cover: {
+            /** @description The folder of its three files. */
+            coverImageKey: string;
+            /** @description The `md` file. */
+            coverImageUrl: string;
+        };
+        /** @description The multipart body of a cover upload. */
+        CoverForm: {
+            /**
+             * Format: binary
+             * @description PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+             *     to WebP 200, 400 and 800 px wide, without its metadata.
+             */
+            cover: string;
+        };
         /** @description A creator as the storefront shows them. */
         Creator: {
             avatarUrl: string | null;
@@ -1570,7 +1635,12 @@ export interface components {
         DataEnvelope_Category: {
             /** @description A category, as its space's members read it. */
             data: {
-                /** @description Covers are not built yet: always null. */
+                /** @description The cover's folder in the object store. */
+                coverImageKey: string | null;
+                /**
+                 * @description The cover, 400 px wide (WebP); `sm.webp` (200) and `lg.webp` (800)
+                 *     are beside it.
+                 */
                 coverImageUrl: string | null;
                 /** Format: date-time */
                 createdAt: string;
@@ -1655,6 +1725,16 @@ export interface components {
                 updatedAt: string;
                 /** Format: int32 */
                 viewCount: number;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Cover: {
+            /** @description A category's stored cover (the answer to a cover upload). */
+            data: {
+                /** @description The folder of its three files. */
+                coverImageKey: string;
+                /** @description The `md` file. */
+                coverImageUrl: string;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -1985,7 +2065,10 @@ export interface components {
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_Uploaded: {
-            /** @description What an upload answers. */
+            /**
+             * @description What an upload answers: the `md` file (400 px wide, WebP); `sm.webp`
+             *     and `lg.webp` are beside it.
+             */
             data: {
                 avatarUrl: string;
                 mimeType: string;
@@ -2001,6 +2084,18 @@ export interface components {
                 /** @description `uploaded`: the file was checked and the upload completed. */
                 status: components["schemas"]["MediaStatus"];
                 success: boolean;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_UploadedThumbnail: {
+            /**
+             * @description What a thumbnail upload answers: the `md` file (400 px wide, WebP);
+             *     `sm.webp` and `lg.webp` are beside it.
+             */
+            data: {
+                mimeType: string;
+                size: number;
+                thumbnailUrl: string;
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
@@ -2036,7 +2131,10 @@ export interface components {
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_Vec_PublicCategory: {
             data: {
-                /** @description Covers are not built yet: always null. */
+                /**
+                 * @description The cover, 400 px wide (WebP); `sm.webp` (200) and `lg.webp` (800)
+                 *     are beside it.
+                 */
                 coverImageUrl: string | null;
                 description: string | null;
                 icon: string | null;
@@ -2143,7 +2241,12 @@ export interface components {
         /** @description `{"items": [T], "pagination": {…}}`: a page of things. */
         ListEnvelope_Category: {
             items: {
-                /** @description Covers are not built yet: always null. */
+                /** @description The cover's folder in the object store. */
+                coverImageKey: string | null;
+                /**
+                 * @description The cover, 400 px wide (WebP); `sm.webp` (200) and `lg.webp` (800)
+                 *     are beside it.
+                 */
                 coverImageUrl: string | null;
                 /** Format: date-time */
                 createdAt: string;
@@ -2751,7 +2854,10 @@ export interface components {
         };
         /** @description A category as a storefront shows it. */
         PublicCategory: {
-            /** @description Covers are not built yet: always null. */
+            /**
+             * @description The cover, 400 px wide (WebP); `sm.webp` (200) and `lg.webp` (800)
+             *     are beside it.
+             */
             coverImageUrl: string | null;
             description: string | null;
             icon: string | null;
@@ -2962,6 +3068,15 @@ export interface components {
             status: components["schemas"]["MemberStatus"];
             userId: string;
         };
+        /** @description The multipart body of a thumbnail upload. */
+        ThumbnailForm: {
+            /**
+             * Format: binary
+             * @description PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+             *     to WebP 200, 400 and 800 px wide, without its metadata.
+             */
+            thumbnail: string;
+        };
         /**
          * @description `{token, user}`: BetterAuth's sign-up answer (`token` is null until the
          *     address is verified) and change-password answer.
@@ -3020,7 +3135,10 @@ export interface components {
             /** @description `single` only: the presigned `PUT` URL. */
             url?: string | null;
         };
-        /** @description What an upload answers. */
+        /**
+         * @description What an upload answers: the `md` file (400 px wide, WebP); `sm.webp`
+         *     and `lg.webp` are beside it.
+         */
         Uploaded: {
             avatarUrl: string;
             mimeType: string;
@@ -3033,6 +3151,15 @@ export interface components {
             /** @description `uploaded`: the file was checked and the upload completed. */
             status: components["schemas"]["MediaStatus"];
             success: boolean;
+        };
+        /**
+         * @description What a thumbnail upload answers: the `md` file (400 px wide, WebP);
+         *     `sm.webp` and `lg.webp` are beside it.
+         */
+        UploadedThumbnail: {
+            mimeType: string;
+            size: number;
+            thumbnailUrl: string;
         };
         /** @description A user as the API shows it (BetterAuth's field names). */
         User: {
@@ -3716,6 +3843,114 @@ export interface operations {
             };
         };
     };
+    content_upload_category_cover: {
+        parameters: {
+            query?: {
+                /** @description The organisation; the caller's personal space without it */
+                organizationId?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The category's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["CoverForm"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Cover"];
+                };
+            };
+            /** @description No `cover` field, over 5 MB, or not a picture */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a manager of the organisation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_remove_category_cover: {
+        parameters: {
+            query?: {
+                /** @description The organisation; the caller's personal space without it */
+                organizationId?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The category's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     content_list_content: {
         parameters: {
             query?: {
@@ -3731,6 +3966,8 @@ export interface operations {
                 search?: string;
                 slug?: string;
                 category?: string;
+                /** @description Only these pieces: repeat it (`?id=a&id=b`), at most 100 */
+                id?: string[];
                 sortBy?: "createdAt" | "updatedAt" | "publishedAt" | "title" | "viewCount" | "purchaseCount";
                 sortOrder?: "asc" | "desc";
             };
@@ -4242,6 +4479,108 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_upload_thumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The content's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["ThumbnailForm"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_UploadedThumbnail"];
+                };
+            };
+            /** @description No `thumbnail` field, over 5 MB, or not a picture */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such content of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    content_remove_thumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The content's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Refused: the error envelope */
             "4XX": {

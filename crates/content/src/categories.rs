@@ -7,7 +7,7 @@
 //! creator does everything.
 
 use chrono::{DateTime, Utc};
-use codex_context::Context;
+use codex_context::{Context, public_files};
 use codex_database::{FromRow, Patch, SqlValue, Window, columns};
 use codex_errors::ApiError;
 use codex_orgs::membership::MemberRole;
@@ -74,8 +74,11 @@ pub struct Category {
     #[schema(required = true)]
     pub icon: Option<String>,
     pub sort_order: i32,
-    /// Covers are not built yet: always null.
-    #[row(default)]
+    /// The cover's folder in the object store.
+    #[schema(required = true)]
+    pub cover_image_key: Option<String>,
+    /// The cover, 400 px wide (WebP); `sm.webp` (200) and `lg.webp` (800)
+    /// are beside it.
     #[schema(required = true)]
     pub cover_image_url: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -94,10 +97,27 @@ pub struct PublicCategory {
     #[schema(required = true)]
     pub icon: Option<String>,
     pub sort_order: i32,
-    /// Covers are not built yet: always null.
-    #[row(default)]
+    /// The cover, 400 px wide (WebP); `sm.webp` (200) and `lg.webp` (800)
+    /// are beside it.
     #[schema(required = true)]
     pub cover_image_url: Option<String>,
+}
+
+/// A category's stored cover (the answer to a cover upload).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Cover {
+    /// The folder of its three files.
+    pub cover_image_key: String,
+    /// The `md` file.
+    pub cover_image_url: String,
+}
+
+/// The largest cover accepted.
+pub const MAX_COVER: usize = 5 * 1024 * 1024;
+
+fn cover_folder(id: Uuid) -> String {
+    format!("category-covers/{id}")
 }
 
 /// The body of `POST /api/categories`.
@@ -422,6 +442,68 @@ pub async fn delete(ctx: &Context, user_id: &str, space: &Space, id: Uuid) -> Re
             &[id.into(), ctx.clock().now().into()],
         )
         .await?;
+    public_files::remove_all(ctx, &cover_folder(id), None).await;
+    Ok(())
+}
+
+/// Sets the cover's key and URL (both `None` to clear it); false when the
+/// category is gone.
+async fn set_cover(ctx: &Context, id: Uuid, cover: Option<&Cover>) -> Result<bool, ApiError> {
+    let changed = ctx
+        .database()
+        .execute(
+            "UPDATE categories SET cover_image_key = $2, cover_image_url = $3, updated_at = $4 \
+             WHERE id = $1 AND deleted_at IS NULL",
+            &[
+                id.into(),
+                cover.map(|cover| cover.cover_image_key.as_str()).into(),
+                cover.map(|cover| cover.cover_image_url.as_str()).into(),
+                ctx.clock().now().into(),
+            ],
+        )
+        .await?;
+    Ok(changed > 0)
+}
+
+/// Re-encodes and stores `bytes` (PNG, JPEG, WebP or GIF) as the
+/// category's cover, replacing the old one. Those who may change the
+/// category may.
+pub async fn replace_cover(
+    ctx: &Context,
+    user_id: &str,
+    space: &Space,
+    id: Uuid,
+    bytes: &[u8],
+) -> Result<Cover, ApiError> {
+    authorise(ctx, space, user_id, Action::Manage).await?;
+    find(ctx, space, id).await?;
+    let folder = cover_folder(id);
+    let stored = public_files::store_picture(ctx, &folder, "cover", bytes).await?;
+    let cover = Cover {
+        cover_image_key: stored.key,
+        cover_image_url: stored.url,
+    };
+    if !set_cover(ctx, id, Some(&cover)).await? {
+        public_files::remove_all(ctx, &folder, None).await;
+        return Err(not_found());
+    }
+    public_files::remove_all(ctx, &folder, Some(&cover.cover_image_key)).await;
+    Ok(cover)
+}
+
+/// Clears the category's cover and removes its files.
+pub async fn remove_cover(
+    ctx: &Context,
+    user_id: &str,
+    space: &Space,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    authorise(ctx, space, user_id, Action::Manage).await?;
+    find(ctx, space, id).await?;
+    if !set_cover(ctx, id, None).await? {
+        return Err(not_found());
+    }
+    public_files::remove_all(ctx, &cover_folder(id), None).await;
     Ok(())
 }
 

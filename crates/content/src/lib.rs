@@ -16,5 +16,6 @@ pub mod model;
 pub mod public;
 pub mod rules;
 pub mod studio;
+pub mod thumbnail;
 
 pub use model::{AccessType, Content, ContentStatus, ContentType};

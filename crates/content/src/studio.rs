@@ -229,7 +229,7 @@ pub(crate) async fn member_with(
 
 /// 403 unless the user is, now, an active owner, admin or creator of the
 /// live organisation.
-async fn ensure_publisher(
+pub(crate) async fn ensure_publisher(
     ctx: &Context,
     organization_id: Uuid,
     user_id: &str,
@@ -319,8 +319,8 @@ pub async fn unpublish(ctx: &Context, creator_id: &str, id: Uuid) -> Result<Cont
     get(ctx, creator_id, id).await
 }
 
-/// Soft-deletes the creator's piece: it leaves every listing at once and
-/// its slug is free again.
+/// Soft-deletes the creator's piece: it leaves every listing at once, its
+/// slug is free again and its uploaded thumbnail's files are removed.
 pub async fn delete(ctx: &Context, creator_id: &str, id: Uuid) -> Result<(), ApiError> {
     let now = ctx.clock().now();
     let changed = ctx
@@ -334,6 +334,7 @@ pub async fn delete(ctx: &Context, creator_id: &str, id: Uuid) -> Result<(), Api
     if changed == 0 {
         return Err(not_found());
     }
+    codex_context::public_files::remove_all(ctx, &crate::thumbnail::folder(id), None).await;
     Ok(())
 }
 
@@ -392,6 +393,8 @@ pub struct ListFilter {
     pub search: Option<String>,
     pub slug: Option<String>,
     pub category: Option<String>,
+    /// Only these pieces (the studio's batch look-up by repeated `id`).
+    pub ids: Option<Vec<Uuid>>,
     pub sort_by: SortBy,
     pub sort_order: SortOrder,
 }
@@ -432,7 +435,8 @@ pub async fn list(
          AND ($5::uuid IS NULL OR c.organization_id = $5) \
          AND ($6::text IS NULL OR c.title ILIKE $6 ESCAPE '\\' OR c.description ILIKE $6 ESCAPE '\\') \
          AND ($7::text IS NULL OR c.slug = $7) \
-         AND ($8::text IS NULL OR c.category = $8)";
+         AND ($8::text IS NULL OR c.category = $8) \
+         AND ($9::jsonb IS NULL OR c.id IN (SELECT jsonb_array_elements_text($9::jsonb)::uuid))";
     let params: Vec<SqlValue> = vec![
         creator_id.into(),
         filter.status.map(ContentStatus::as_str).into(),
@@ -442,6 +446,11 @@ pub async fn list(
         filter.search.as_deref().map(contains_pattern).into(),
         filter.slug.clone().into(),
         filter.category.clone().into(),
+        filter
+            .ids
+            .as_ref()
+            .map(|ids| Value::from(ids.iter().map(Uuid::to_string).collect::<Vec<_>>()))
+            .into(),
     ];
     Ok(codex_database::fetch_page(
         ctx.database(),

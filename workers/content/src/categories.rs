@@ -4,15 +4,17 @@
 //! `/api/content/public/categories`.
 
 use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::response::Response;
 use codex_content::categories::{
-    self, Category, CategoryChanges, NewCategory, PublicCategory, Space,
+    self, Category, CategoryChanges, Cover, NewCategory, PublicCategory, Space,
 };
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Path, Query};
 use codex_http_kit::openapi::{DataEnvelope, ErrorEnvelope, ListEnvelope};
 use codex_http_kit::respond::{Created, Data, List, no_content};
+use codex_http_kit::upload::read_file;
 use codex_policy::{Creators, RoleIn};
 use codex_validation::PageQuery;
 use serde::Deserialize;
@@ -132,6 +134,67 @@ pub async fn delete_category(
     let viewer = creator.into_inner();
     let space = Space::of(query.organization_id, &viewer.user.id);
     categories::delete(state.ctx(), &viewer.user.id, &space, id).await?;
+    Ok(no_content())
+}
+
+/// The multipart body of a cover upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct CoverForm {
+    /// PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+    /// to WebP 200, 400 and 800 px wide, without its metadata.
+    #[schema(value_type = String, format = Binary)]
+    cover: Vec<u8>,
+}
+
+/// The largest cover request: the picture plus the multipart framing.
+pub const MAX_COVER_BODY: usize = categories::MAX_COVER + 64 * 1024;
+
+/// Uploads the category's cover (multipart field `cover`); those who may
+/// change the category may.
+#[utoipa::path(post,
+    path = "/api/categories/{id}/cover",
+    tag = "categories",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The category's id"),
+        ("organizationId" = Option<Uuid>, Query, description = "The organisation; the caller's personal space without it")),
+    request_body(content = CoverForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Stored", body = DataEnvelope<Cover>),
+        (status = 400, description = "No `cover` field, over 5 MB, or not a picture", body = ErrorEnvelope),
+        (status = 403, description = "Not a manager of the organisation", body = ErrorEnvelope)))]
+pub async fn upload_category_cover(
+    State(state): State<AppState>,
+    creator: RoleIn<Creators>,
+    Path(id): Path<Uuid>,
+    Query(query): Query<SpaceQuery>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Data<Cover>, ApiError> {
+    let viewer = creator.into_inner();
+    let space = Space::of(query.organization_id, &viewer.user.id);
+    let bytes = read_file(multipart, "cover", categories::MAX_COVER).await?;
+    Ok(Data(
+        categories::replace_cover(state.ctx(), &viewer.user.id, &space, id, &bytes).await?,
+    ))
+}
+
+/// Removes the category's cover.
+#[utoipa::path(delete,
+    path = "/api/categories/{id}/cover",
+    tag = "categories",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The category's id"),
+        ("organizationId" = Option<Uuid>, Query, description = "The organisation; the caller's personal space without it")),
+    responses((status = 204, description = "Removed")))]
+pub async fn remove_category_cover(
+    State(state): State<AppState>,
+    creator: RoleIn<Creators>,
+    Path(id): Path<Uuid>,
+    Query(query): Query<SpaceQuery>,
+) -> Result<Response, ApiError> {
+    let viewer = creator.into_inner();
+    let space = Space::of(query.organization_id, &viewer.user.id);
+    categories::remove_cover(state.ctx(), &viewer.user.id, &space, id).await?;
     Ok(no_content())
 }
 

@@ -2,18 +2,21 @@
 //! scoped to the caller's own content, and the public listings of what is
 //! published.
 
-use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use codex_content::model::{AccessType, Content, ContentStatus, ContentType};
 use codex_content::public::{self, PublicContent, PublicFilter, PublicSort};
 use codex_content::rules::{ContentChanges, NewContent};
 use codex_content::studio::{self, ListFilter, SortBy, SortOrder};
+use codex_content::thumbnail;
 use codex_errors::ApiError;
 use codex_http_kit::AppState;
 use codex_http_kit::extract::{Json, Path, Query};
 use codex_http_kit::openapi::{DataEnvelope, ErrorEnvelope, ListEnvelope};
 use codex_http_kit::respond::{Created, Data, List, no_content};
+use codex_http_kit::upload::read_file;
 use codex_policy::{Creators, RoleIn, Viewer};
 use codex_validation::{Page, PageQuery};
 use serde::{Deserialize, Serialize};
@@ -65,6 +68,31 @@ pub struct ListQuery {
     sort_order: SortOrder,
 }
 
+/// Most pieces one batch look-up may name.
+const MAX_IDS: usize = 100;
+
+/// The repeated `id` parameters of a query string (`?id=a&id=b`): none
+/// when there is none; each must be a UUID, and at most [`MAX_IDS`].
+fn repeated_ids(raw: Option<&str>) -> Result<Option<Vec<Uuid>>, ApiError> {
+    let mut ids = Vec::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if key == "id" {
+            let id = Uuid::parse_str(value.trim())
+                .map_err(|_| ApiError::invalid_fields([("id", "must be a UUID")]))?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    if ids.len() > MAX_IDS {
+        return Err(ApiError::invalid_fields([(
+            "id",
+            format!("at most {MAX_IDS} ids at once"),
+        )]));
+    }
+    Ok((!ids.is_empty()).then_some(ids))
+}
+
 /// Words to search for: none when absent or blank, else one line of at
 /// most `max` characters.
 pub(crate) fn search_words(
@@ -88,14 +116,17 @@ pub(crate) fn search_words(
         ("accessType" = inline(Option<AccessType>), Query), ("organizationId" = Option<Uuid>, Query),
         ("search" = Option<String>, Query, description = "Words in the title or description, at most 255 characters"),
         ("slug" = Option<String>, Query), ("category" = Option<String>, Query),
+        ("id" = Option<Vec<Uuid>>, Query, explode = true, description = "Only these pieces: repeat it (`?id=a&id=b`), at most 100"),
         ("sortBy" = inline(Option<SortBy>), Query), ("sortOrder" = inline(Option<SortOrder>), Query)),
     responses((status = 200, description = "A page of the caller's content", body = ListEnvelope<Content>)))]
 pub async fn list_content(
     State(state): State<AppState>,
     Viewer(viewer): Viewer,
     Query(query): Query<ListQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<List<Content>, ApiError> {
     let page = query.page.check()?;
+    let ids = repeated_ids(raw.as_deref())?;
     let filter = ListFilter {
         status: query.status,
         content_type: query.content_type,
@@ -104,6 +135,7 @@ pub async fn list_content(
         search: search_words("search", query.search, 255)?,
         slug: query.slug.map(|slug| slug.trim().to_lowercase()),
         category: query.category,
+        ids,
         sort_by: query.sort_by,
         sort_order: query.sort_order,
     };
@@ -162,6 +194,74 @@ pub async fn delete_content(
 ) -> Result<Response, ApiError> {
     let viewer = creator.into_inner();
     studio::delete(state.ctx(), &viewer.user.id, id).await?;
+    Ok(no_content())
+}
+
+/// What a thumbnail upload answers: the `md` file (400 px wide, WebP);
+/// `sm.webp` and `lg.webp` are beside it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadedThumbnail {
+    thumbnail_url: String,
+    size: usize,
+    mime_type: &'static str,
+}
+
+/// The multipart body of a thumbnail upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ThumbnailForm {
+    /// PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+    /// to WebP 200, 400 and 800 px wide, without its metadata.
+    #[schema(value_type = String, format = Binary)]
+    thumbnail: Vec<u8>,
+}
+
+/// The largest thumbnail request: the picture plus the multipart framing.
+pub const MAX_THUMBNAIL_BODY: usize = thumbnail::MAX_THUMBNAIL + 64 * 1024;
+
+/// Uploads the content's thumbnail (multipart field `thumbnail`); the
+/// content's `thumbnailUrl` becomes it.
+#[utoipa::path(post,
+    path = "/api/content/{id}/thumbnail",
+    tag = "content",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The content's id")),
+    request_body(content = ThumbnailForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Stored", body = DataEnvelope<UploadedThumbnail>),
+        (status = 400, description = "No `thumbnail` field, over 5 MB, or not a picture", body = ErrorEnvelope),
+        (status = 404, description = "No such content of the caller's", body = ErrorEnvelope)))]
+pub async fn upload_thumbnail(
+    State(state): State<AppState>,
+    creator: RoleIn<Creators>,
+    Path(id): Path<Uuid>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Data<UploadedThumbnail>, ApiError> {
+    let viewer = creator.into_inner();
+    let bytes = read_file(multipart, "thumbnail", thumbnail::MAX_THUMBNAIL).await?;
+    let stored = thumbnail::replace(state.ctx(), &viewer.user.id, id, &bytes).await?;
+    Ok(Data(UploadedThumbnail {
+        thumbnail_url: stored.url,
+        size: stored.size,
+        mime_type: "image/webp",
+    }))
+}
+
+/// Removes the content's thumbnail.
+#[utoipa::path(delete,
+    path = "/api/content/{id}/thumbnail",
+    tag = "content",
+    security(("session" = [])),
+    params(("id" = Uuid, Path, description = "The content's id")),
+    responses((status = 204, description = "Removed")))]
+pub async fn remove_thumbnail(
+    State(state): State<AppState>,
+    creator: RoleIn<Creators>,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    let viewer = creator.into_inner();
+    thumbnail::remove(state.ctx(), &viewer.user.id, id).await?;
     Ok(no_content())
 }
 

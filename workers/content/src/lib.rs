@@ -9,7 +9,7 @@ mod categories;
 mod content;
 mod media;
 
-use codex_http_kit::openapi::AddRoutes as _;
+use codex_http_kit::openapi::{AddRoutes as _, with_body_limit};
 use codex_http_kit::routes;
 use codex_http_kit::{Envelope, Routes, Service};
 
@@ -28,6 +28,10 @@ pub fn routes() -> Routes {
             content::update_content,
             content::delete_content
         ))
+        .add(with_body_limit(
+            routes!(content::upload_thumbnail, content::remove_thumbnail),
+            content::MAX_THUMBNAIL_BODY,
+        ))
         .add(routes!(content::publish_content))
         .add(routes!(content::unpublish_content))
         .add(routes!(content::check_content_slug))
@@ -41,6 +45,13 @@ pub fn routes() -> Routes {
         .add(routes!(
             categories::update_category,
             categories::delete_category
+        ))
+        .add(with_body_limit(
+            routes!(
+                categories::upload_category_cover,
+                categories::remove_category_cover
+            ),
+            categories::MAX_COVER_BODY,
         ))
         .add(routes!(categories::reorder_categories))
         .add(routes!(categories::public_categories))

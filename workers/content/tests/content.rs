@@ -820,3 +820,53 @@ async fn content_is_filed_in_categories_of_its_own_space_and_listed_by_them() {
         .await;
     assert_eq!(detail.json()["data"]["categoryIds"], json!([]));
 }
+
+#[tokio::test]
+async fn the_studio_looks_up_several_pieces_by_repeated_id() {
+    let app = app().await;
+    let maker = app.sign_up("maker@example.com", "creator").await;
+    let other = app.sign_up("other@example.com", "creator").await;
+    let first = created(&app, &maker, written("first")).await;
+    let second = created(&app, &maker, written("second")).await;
+    created(&app, &maker, written("third")).await;
+    let theirs = created(&app, &other, written("theirs")).await;
+
+    let found = app
+        .get(&format!(
+            "/api/content?id={first}&id={second}&id={theirs}&id={first}"
+        ))
+        .cookie(&maker)
+        .send()
+        .await;
+    found.assert_status(StatusCode::OK);
+    let mut ids: Vec<String> = found.json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item["id"].as_str().expect("an id").to_owned())
+        .collect();
+    ids.sort();
+    let mut expected = vec![first.clone(), second];
+    expected.sort();
+    assert_eq!(ids, expected, "only the caller's, each once");
+    assert_eq!(found.json()["pagination"]["total"], 2);
+
+    let everything = app.get("/api/content").cookie(&maker).send().await;
+    assert_eq!(everything.json()["pagination"]["total"], 3);
+
+    let bad = app
+        .get(&format!("/api/content?id={first}&id=not-a-uuid"))
+        .cookie(&maker)
+        .send()
+        .await;
+    bad.assert_status(StatusCode::BAD_REQUEST);
+    assert_eq!(bad.error_code().as_deref(), Some("VALIDATION_ERROR"));
+    let too_many: String = (0..101)
+        .map(|_| format!("id={}&", uuid::Uuid::new_v4()))
+        .collect();
+    app.get(&format!("/api/content?{too_many}"))
+        .cookie(&maker)
+        .send()
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+}
