@@ -110,6 +110,7 @@ fi
 for worker in "${WORKERS[@]}"; do
   export "E2E_$(echo "$worker" | tr '[:lower:]' '[:upper:]')_URL=http://127.0.0.1:$(port_of "$worker")"
 done
+export E2E_RUNTIME="$runtime"
 export E2E_ORIGIN="http://localhost:5173"
 export E2E_DB_FAULT_URL="http://127.0.0.1:$control_port"
 export E2E_MAIL_API_URL="http://127.0.0.1:$mail_api_port"

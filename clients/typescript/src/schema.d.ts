@@ -1247,7 +1247,7 @@ export interface components {
         AvatarForm: {
             /**
              * Format: binary
-             * @description PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+             * @description PNG, JPEG, WebP or GIF, at most 5 MB and 16.7 megapixels; re-encoded
              *     to WebP 200, 400 and 800 px wide, without its metadata.
              */
             avatar: string;
@@ -1562,7 +1562,7 @@ export interface components {
         CoverForm: {
             /**
              * Format: binary
-             * @description PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+             * @description PNG, JPEG, WebP or GIF, at most 5 MB and 16.7 megapixels; re-encoded
              *     to WebP 200, 400 and 800 px wide, without its metadata.
              */
             cover: string;
@@ -3072,7 +3072,7 @@ export interface components {
         ThumbnailForm: {
             /**
              * Format: binary
-             * @description PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+             * @description PNG, JPEG, WebP or GIF, at most 5 MB and 16.7 megapixels; re-encoded
              *     to WebP 200, 400 and 800 px wide, without its metadata.
              */
             thumbnail: string;

@@ -15,6 +15,7 @@ use codex_validation::{Page, multiline_text, required_text};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::listing_cache::{self, Scope};
 use crate::rules::{line, optional_line, patch};
 use crate::studio::{PUBLISHERS, escape_like, member_with};
 
@@ -41,6 +42,14 @@ impl Space {
 
     /// `(organization_id, creator_id)` for the statements below, which
     /// match `organization_id = $a` or, without one, the creator's own.
+    /// The organisation, if the space is one.
+    pub fn organization_id(&self) -> Option<Uuid> {
+        match self {
+            Self::Organisation(id) => Some(*id),
+            Self::Personal(_) => None,
+        }
+    }
+
     fn params(&self) -> [SqlValue; 2] {
         match self {
             Self::Organisation(id) => [Some(*id).into(), None::<String>.into()],
@@ -86,7 +95,7 @@ pub struct Category {
 }
 
 /// A category as a storefront shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicCategory {
     pub id: Uuid,
@@ -349,7 +358,10 @@ pub async fn create(
             )
             .await;
         match inserted {
-            Ok(Some(row)) => return Ok(row.decode()?),
+            Ok(Some(row)) => {
+                listing_cache::space_changed(ctx, space.organization_id()).await;
+                return Ok(row.decode()?);
+            }
             Ok(None) => return Err(ApiError::internal("the insert returned no row")),
             Err(error)
                 if error.is_unique_violation("categories_slug_per_org")
@@ -426,7 +438,10 @@ pub async fn update(
         )
         .await?;
     match row {
-        Some(row) => Ok(row.decode()?),
+        Some(row) => {
+            listing_cache::space_changed(ctx, space.organization_id()).await;
+            Ok(row.decode()?)
+        }
         None => Err(not_found()),
     }
 }
@@ -443,6 +458,7 @@ pub async fn delete(ctx: &Context, user_id: &str, space: &Space, id: Uuid) -> Re
         )
         .await?;
     public_files::remove_all(ctx, &cover_folder(id), None).await;
+    listing_cache::space_changed(ctx, space.organization_id()).await;
     Ok(())
 }
 
@@ -478,7 +494,7 @@ pub async fn replace_cover(
     authorise(ctx, space, user_id, Action::Manage).await?;
     find(ctx, space, id).await?;
     let folder = cover_folder(id);
-    let stored = public_files::store_picture(ctx, &folder, "cover", bytes).await?;
+    let stored = public_files::store_picture_or_original(ctx, &folder, "cover", bytes).await?;
     let cover = Cover {
         cover_image_key: stored.key,
         cover_image_url: stored.url,
@@ -488,6 +504,7 @@ pub async fn replace_cover(
         return Err(not_found());
     }
     public_files::remove_all(ctx, &folder, Some(&cover.cover_image_key)).await;
+    listing_cache::space_changed(ctx, space.organization_id()).await;
     Ok(cover)
 }
 
@@ -504,6 +521,7 @@ pub async fn remove_cover(
         return Err(not_found());
     }
     public_files::remove_all(ctx, &cover_folder(id), None).await;
+    listing_cache::space_changed(ctx, space.organization_id()).await;
     Ok(())
 }
 
@@ -545,6 +563,7 @@ pub async fn reorder(
             .await?;
     }
     transaction.commit().await?;
+    listing_cache::space_changed(ctx, space.organization_id()).await;
     Ok(())
 }
 
@@ -608,8 +627,23 @@ pub async fn set_for_content_in(
     Ok(())
 }
 
-/// The organisation's live categories as its storefront shows them.
+/// The organisation's live categories as its storefront shows them,
+/// through the versioned cache (`listing_cache`).
 pub async fn public_of(
+    ctx: &Context,
+    organization_id: Uuid,
+) -> Result<Vec<PublicCategory>, ApiError> {
+    listing_cache::cached(
+        ctx,
+        Scope::Organisation(organization_id),
+        "categories",
+        &organization_id,
+        || public_of_from_database(ctx, organization_id),
+    )
+    .await
+}
+
+async fn public_of_from_database(
     ctx: &Context,
     organization_id: Uuid,
 ) -> Result<Vec<PublicCategory>, ApiError> {

@@ -12,6 +12,7 @@
 //! - [`public`]: published content as anyone sees it.
 
 pub mod categories;
+pub mod listing_cache;
 pub mod model;
 pub mod public;
 pub mod rules;

@@ -14,13 +14,14 @@ use codex_validation::Page;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::listing_cache::{self, Scope};
 use crate::model::{
     AccessType, Content, ContentCreator, ContentOrganization, ContentType, select_content,
 };
 use crate::studio::contains_pattern;
 
 /// What a visitor sees of the content's media item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicMedia {
     pub id: Uuid,
@@ -36,7 +37,7 @@ pub struct PublicMedia {
 }
 
 /// A published piece as anyone may see it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicContent {
     pub id: Uuid,
@@ -111,7 +112,7 @@ impl From<Content> for PublicContent {
 }
 
 /// The order of a public listing.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PublicSort {
     /// Last published first.
@@ -122,8 +123,8 @@ pub enum PublicSort {
     Title,
 }
 
-/// The filters of a public listing.
-#[derive(Debug, Clone, Default)]
+/// The filters of a public listing (serialised, they key its cached copy).
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct PublicFilter {
     pub organization_id: Option<Uuid>,
     pub slug: Option<String>,
@@ -136,8 +137,24 @@ pub struct PublicFilter {
     pub sort: PublicSort,
 }
 
-/// A page of published, live content matching `filter`.
+/// A page of published, live content matching `filter`, through the
+/// versioned cache (`listing_cache`).
 pub async fn published(
+    ctx: &Context,
+    page: Page,
+    filter: &PublicFilter,
+) -> Result<(Vec<PublicContent>, u64), ApiError> {
+    listing_cache::cached(
+        ctx,
+        Scope::of(filter.organization_id),
+        "content",
+        &(filter, page.page, page.limit),
+        || published_from_database(ctx, page, filter),
+    )
+    .await
+}
+
+async fn published_from_database(
     ctx: &Context,
     page: Page,
     filter: &PublicFilter,

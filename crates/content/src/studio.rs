@@ -151,6 +151,7 @@ pub async fn update(
         categories::set_for_content_in(transaction.as_mut(), id, &fields.category_ids).await?;
     }
     transaction.commit().await?;
+    crate::listing_cache::content_changed(ctx, id).await;
     get(ctx, creator_id, id).await
 }
 
@@ -297,6 +298,7 @@ pub async fn publish(ctx: &Context, creator_id: &str, id: Uuid) -> Result<Conten
             &[id.into(), creator_id.into(), now.into()],
         )
         .await?;
+    crate::listing_cache::content_changed(ctx, id).await;
     get(ctx, creator_id, id).await
 }
 
@@ -315,6 +317,7 @@ pub async fn unpublish(ctx: &Context, creator_id: &str, id: Uuid) -> Result<Cont
                 &[id.into(), creator_id.into(), ctx.clock().now().into()],
             )
             .await?;
+        crate::listing_cache::content_changed(ctx, id).await;
     }
     get(ctx, creator_id, id).await
 }
@@ -335,6 +338,7 @@ pub async fn delete(ctx: &Context, creator_id: &str, id: Uuid) -> Result<(), Api
         return Err(not_found());
     }
     codex_context::public_files::remove_all(ctx, &crate::thumbnail::folder(id), None).await;
+    crate::listing_cache::content_changed(ctx, id).await;
     Ok(())
 }
 

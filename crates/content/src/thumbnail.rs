@@ -9,7 +9,7 @@ use codex_context::{Context, public_files};
 use codex_errors::ApiError;
 use uuid::Uuid;
 
-use crate::studio;
+use crate::{listing_cache, studio};
 
 /// The largest thumbnail accepted.
 pub const MAX_THUMBNAIL: usize = 5 * 1024 * 1024;
@@ -19,11 +19,13 @@ pub fn folder(content_id: Uuid) -> String {
     format!("content-thumbnails/{content_id}")
 }
 
-/// A stored thumbnail: its `md` file's URL and size (always WebP).
+/// A stored thumbnail: its `md` file's URL, size and type (WebP, but for
+/// an upload kept as it is on Workers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Thumbnail {
     pub url: String,
     pub size: usize,
+    pub content_type: String,
 }
 
 /// Checks that the creator may change the piece: theirs, live, and in an
@@ -69,16 +71,18 @@ pub async fn replace(
 ) -> Result<Thumbnail, ApiError> {
     may_change(ctx, creator_id, id).await?;
     let folder = folder(id);
-    let stored = public_files::store_picture(ctx, &folder, "thumbnail", bytes).await?;
+    let stored = public_files::store_picture_or_original(ctx, &folder, "thumbnail", bytes).await?;
     if !set_url(ctx, creator_id, id, Some(&stored.url)).await? {
         // Deleted meanwhile: nothing points at the new files.
         public_files::remove_all(ctx, &folder, None).await;
         return Err(ApiError::not_found("Content not found"));
     }
     public_files::remove_all(ctx, &folder, Some(&stored.key)).await;
+    listing_cache::content_changed(ctx, id).await;
     Ok(Thumbnail {
         url: stored.url,
         size: stored.size,
+        content_type: stored.content_type,
     })
 }
 
@@ -89,5 +93,6 @@ pub async fn remove(ctx: &Context, creator_id: &str, id: Uuid) -> Result<(), Api
         return Err(ApiError::not_found("Content not found"));
     }
     public_files::remove_all(ctx, &folder(id), None).await;
+    listing_cache::content_changed(ctx, id).await;
     Ok(())
 }

@@ -34,6 +34,8 @@ pub struct PublicFile {
     pub url: String,
     /// The bytes served at `url`.
     pub size: usize,
+    /// Their content type.
+    pub content_type: String,
 }
 
 /// Re-encodes `bytes` (the upload of form field `field`) with
@@ -63,12 +65,44 @@ pub async fn store_picture(
         url: format!("{}/{file}", ctx.config().public_assets_url),
         key,
         size,
+        content_type: codex_images::WEBP.to_owned(),
     })
 }
 
 /// Whether `key` names a public file (and nothing that climbs out of one).
 pub fn is_public(key: &str) -> bool {
     PUBLIC_PREFIXES.iter().any(|prefix| key.starts_with(prefix)) && !key.contains("..")
+}
+
+/// Stores an uploaded picture from a service whose worker cannot carry
+/// the codec within its size budget (content and org: see
+/// `crates/images/README.md`). Natively it is [`store_picture`]. On Workers
+/// the picture is judged by content and stored as uploaded, without its
+/// metadata (`codex_validation::image::strip_metadata`), as one file
+/// `{folder}/{random}.{extension}`; there is no `sm` or `lg` beside it.
+pub async fn store_picture_or_original(
+    ctx: &Context,
+    folder: &str,
+    field: &str,
+    bytes: &[u8],
+) -> Result<PublicFile, ApiError> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        store_picture(ctx, folder, field, bytes).await
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let kind = image::sniff(bytes)
+            .ok_or_else(|| codex_images::ImageError::NotAnImage.for_field(field))?;
+        store(
+            ctx,
+            folder,
+            bytes.to_vec(),
+            kind.mime_type(),
+            kind.extension(),
+        )
+        .await
+    }
 }
 
 /// Stores `bytes` as `{folder}/{random}.{extension}`. `folder` is one of
@@ -87,7 +121,12 @@ pub async fn store(
     let size = bytes.len();
     ctx.objects().put(&key, bytes, Some(content_type)).await?;
     let url = format!("{}/{key}", ctx.config().public_assets_url);
-    Ok(PublicFile { key, url, size })
+    Ok(PublicFile {
+        key,
+        url,
+        size,
+        content_type: content_type.to_owned(),
+    })
 }
 
 /// Removes every file of `folder` but `keep` (a file, or a picture's

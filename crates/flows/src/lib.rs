@@ -9,12 +9,15 @@
 //! - [`storefront`]: an organisation's public creators with their public
 //!   profiles (never an address), and its public figures;
 //! - [`intro_video`]: an organisation's intro video, a video of the media
-//!   library linked in its branding.
+//!   library linked in its branding;
+//! - [`organisation`]: changing or deleting an organisation, which its
+//!   public content listings show at once.
 //!
 //! Neither `codex-accounts` nor `codex-orgs` depends on the other; this
 //! crate depends on both.
 
 pub mod account;
 pub mod intro_video;
+pub mod organisation;
 pub mod storefront;
 pub mod team;

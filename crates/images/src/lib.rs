@@ -20,11 +20,18 @@ use std::io::Cursor;
 use codex_errors::ApiError;
 use codex_validation::image::{ImageKind, sniff};
 use image::codecs::webp::WebPEncoder;
+use image::imageops;
 use image::imageops::FilterType;
-use image::{DynamicImage, ExtendedColorType, ImageDecoder, ImageFormat, ImageReader, Limits};
+use image::metadata::Orientation;
+use image::{
+    DynamicImage, ExtendedColorType, ImageBuffer, ImageDecoder, ImageFormat, ImageReader, Limits,
+    Pixel,
+};
 
-/// The most pixels a picture may have: 36 megapixels (a 7360×4912 photo).
-pub const MAX_PIXELS: u64 = 36_000_000;
+/// The most pixels a picture may have: 16.7 megapixels (4096×4096; a
+/// phone's 12-megapixel photo fits). Decoded, that is at most 64 MiB, which
+/// leaves a worker's 128 MB room for the rest.
+pub const MAX_PIXELS: u64 = 4096 * 4096;
 /// The longest side a picture may have.
 pub const MAX_SIDE: u32 = 12_000;
 /// The most memory the decoder may take.
@@ -100,7 +107,7 @@ pub enum ImageError {
     #[error("expected a PNG, JPEG, WebP or GIF image")]
     NotAnImage,
     #[error(
-        "the image is too large: at most 36 megapixels and {MAX_SIDE} pixels on a side are accepted"
+        "the image is too large: at most 16.7 megapixels and {MAX_SIDE} pixels on a side are accepted"
     )]
     TooLarge,
     #[error("the image could not be read: {0}")]
@@ -121,13 +128,14 @@ impl ImageError {
 /// Decodes `bytes` and re-encodes them at the three widths.
 pub fn variants(bytes: &[u8]) -> Result<Variants, ImageError> {
     let source = sniff(bytes).ok_or(ImageError::NotAnImage)?;
-    let picture = decode(bytes, source)?;
-    let (width, height) = (picture.width(), picture.height());
-    let working = shrink_for_resampling(picture);
-    let variants = Size::ALL
-        .into_iter()
-        .map(|size| encode(&working, size))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (picture, orientation) = decode(bytes, source)?;
+    // One pipeline per pixel layout, opaque or not, so that the code for
+    // every other layout the decoders know is never compiled in.
+    let (width, height, variants) = if picture.color().has_alpha() {
+        three_widths(picture.into_rgba8(), orientation, ExtendedColorType::Rgba8)?
+    } else {
+        three_widths(picture.into_rgb8(), orientation, ExtendedColorType::Rgb8)?
+    };
     Ok(Variants {
         source,
         width,
@@ -152,19 +160,16 @@ fn unreadable(error: image::ImageError) -> ImageError {
     }
 }
 
-/// The picture upright; its size is checked from the header first. A GIF
-/// gives its first frame.
-fn decode(bytes: &[u8], kind: ImageKind) -> Result<DynamicImage, ImageError> {
+/// The picture and its Exif orientation; its size is checked from the
+/// header first. A GIF gives its first frame.
+fn decode(bytes: &[u8], kind: ImageKind) -> Result<(DynamicImage, Orientation), ImageError> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format_of(kind));
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|error| match error {
-        image::ImageError::Limits(_) => ImageError::TooLarge,
-        other => unreadable(other),
-    })?;
+    let mut decoder = reader.into_decoder().map_err(unreadable)?;
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
         return Err(ImageError::Unreadable("it has no pixels".into()));
@@ -173,21 +178,55 @@ fn decode(bytes: &[u8], kind: ImageKind) -> Result<DynamicImage, ImageError> {
         return Err(ImageError::TooLarge);
     }
     let orientation = decoder.orientation().map_err(unreadable)?;
-    let mut picture = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
-    picture.apply_orientation(orientation);
-    Ok(picture)
+    let picture = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
+    Ok((picture, orientation))
+}
+
+type Buffer<P> = ImageBuffer<P, Vec<u8>>;
+
+/// `picture` turned as its Exif orientation says.
+fn upright<P: Pixel<Subpixel = u8> + 'static>(
+    picture: Buffer<P>,
+    orientation: Orientation,
+) -> Buffer<P> {
+    match orientation {
+        Orientation::NoTransforms => picture,
+        Orientation::Rotate90 => imageops::rotate90(&picture),
+        Orientation::Rotate180 => imageops::rotate180(&picture),
+        Orientation::Rotate270 => imageops::rotate270(&picture),
+        Orientation::FlipHorizontal => imageops::flip_horizontal(&picture),
+        Orientation::FlipVertical => imageops::flip_vertical(&picture),
+        Orientation::Rotate90FlipH => imageops::flip_horizontal(&imageops::rotate90(&picture)),
+        Orientation::Rotate270FlipH => imageops::flip_horizontal(&imageops::rotate270(&picture)),
+    }
+}
+
+/// The upright picture's size and its three variants.
+fn three_widths<P: Pixel<Subpixel = u8> + 'static>(
+    picture: Buffer<P>,
+    orientation: Orientation,
+    layout: ExtendedColorType,
+) -> Result<(u32, u32, Vec<Variant>), ImageError> {
+    let picture = upright(picture, orientation);
+    let (width, height) = picture.dimensions();
+    let working = shrink_for_resampling(picture);
+    let variants = Size::ALL
+        .into_iter()
+        .map(|size| encode(&working, size, layout))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((width, height, variants))
 }
 
 /// A picture wider than twice the largest width is first brought down to
 /// that by averaging blocks of pixels, so that Lanczos3 then works on a
 /// small picture.
-fn shrink_for_resampling(picture: DynamicImage) -> DynamicImage {
+fn shrink_for_resampling<P: Pixel<Subpixel = u8> + 'static>(picture: Buffer<P>) -> Buffer<P> {
     let limit = 2 * Size::Lg.width();
     if picture.width() <= limit {
         return picture;
     }
     let height = scaled_height(picture.width(), picture.height(), limit);
-    picture.thumbnail_exact(limit, height)
+    imageops::thumbnail(&picture, limit, height)
 }
 
 /// The height that keeps the proportions at `width`, at least 1.
@@ -197,24 +236,24 @@ fn scaled_height(from_width: u32, from_height: u32, width: u32) -> u32 {
     u32::try_from(height.max(1)).unwrap_or(u32::MAX)
 }
 
-fn encode(picture: &DynamicImage, size: Size) -> Result<Variant, ImageError> {
+fn encode<P: Pixel<Subpixel = u8> + 'static>(
+    picture: &Buffer<P>,
+    size: Size,
+    layout: ExtendedColorType,
+) -> Result<Variant, ImageError> {
     let width = size.width().min(picture.width());
     let height = scaled_height(picture.width(), picture.height(), width);
-    let resized = if (width, height) == (picture.width(), picture.height()) {
-        picture.clone()
+    let resized;
+    let pixels = if (width, height) == picture.dimensions() {
+        picture
     } else {
-        picture.resize_exact(width, height, FilterType::Lanczos3)
+        resized = imageops::resize(picture, width, height, FilterType::Lanczos3);
+        &resized
     };
     let mut bytes = Vec::new();
-    let encoder = WebPEncoder::new_lossless(&mut bytes);
-    let result = if resized.color().has_alpha() {
-        let pixels = resized.into_rgba8();
-        encoder.encode(pixels.as_raw(), width, height, ExtendedColorType::Rgba8)
-    } else {
-        let pixels = resized.into_rgb8();
-        encoder.encode(pixels.as_raw(), width, height, ExtendedColorType::Rgb8)
-    };
-    result.map_err(|error| ImageError::Unreadable(error.to_string()))?;
+    WebPEncoder::new_lossless(&mut bytes)
+        .encode(pixels.as_raw(), width, height, layout)
+        .map_err(|error| ImageError::Unreadable(error.to_string()))?;
     Ok(Variant {
         size,
         width,

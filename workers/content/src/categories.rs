@@ -141,7 +141,7 @@ pub async fn delete_category(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct CoverForm {
-    /// PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+    /// PNG, JPEG, WebP or GIF, at most 5 MB and 16.7 megapixels; re-encoded
     /// to WebP 200, 400 and 800 px wide, without its metadata.
     #[schema(value_type = String, format = Binary)]
     cover: Vec<u8>,

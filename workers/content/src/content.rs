@@ -204,14 +204,14 @@ pub async fn delete_content(
 pub struct UploadedThumbnail {
     thumbnail_url: String,
     size: usize,
-    mime_type: &'static str,
+    mime_type: String,
 }
 
 /// The multipart body of a thumbnail upload.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct ThumbnailForm {
-    /// PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+    /// PNG, JPEG, WebP or GIF, at most 5 MB and 16.7 megapixels; re-encoded
     /// to WebP 200, 400 and 800 px wide, without its metadata.
     #[schema(value_type = String, format = Binary)]
     thumbnail: Vec<u8>,
@@ -244,7 +244,7 @@ pub async fn upload_thumbnail(
     Ok(Data(UploadedThumbnail {
         thumbnail_url: stored.url,
         size: stored.size,
-        mime_type: "image/webp",
+        mime_type: stored.content_type,
     }))
 }
 

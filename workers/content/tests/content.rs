@@ -870,3 +870,62 @@ async fn the_studio_looks_up_several_pieces_by_repeated_id() {
         .await
         .assert_status(StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn public_listings_are_cached_until_a_change_raises_their_version() {
+    let app = app().await;
+    let maker = app.sign_up("maker@example.com", "creator").await;
+    let id = created(&app, &maker, written("cached-notes")).await;
+    post(&app, &maker, &format!("/api/content/{id}/publish"))
+        .await
+        .assert_status(StatusCode::OK);
+    let titles = || async {
+        let listed = app
+            .get("/api/content/public/discover?search=notes")
+            .send()
+            .await;
+        listed.assert_status(StatusCode::OK);
+        listed.json()["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|item| item["title"].as_str().expect("a title").to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(titles().await, ["Field notes"]);
+
+    // A change behind the service's back raises no version: the listing
+    // still comes from the cache.
+    app.ctx()
+        .database()
+        .execute(
+            "UPDATE content SET title = 'Changed behind' WHERE id = $1::uuid",
+            &[id.as_str().into()],
+        )
+        .await
+        .expect("changed");
+    assert_eq!(titles().await, ["Field notes"]);
+
+    // Every change through the service is seen by the next read.
+    app.patch(&format!("/api/content/{id}"))
+        .cookie(&maker)
+        .json(&json!({"title": "Renamed notes"}))
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(titles().await, ["Renamed notes"]);
+    post(&app, &maker, &format!("/api/content/{id}/unpublish"))
+        .await
+        .assert_status(StatusCode::OK);
+    assert!(titles().await.is_empty());
+    post(&app, &maker, &format!("/api/content/{id}/publish"))
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(titles().await, ["Renamed notes"]);
+    app.delete(&format!("/api/content/{id}"))
+        .cookie(&maker)
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert!(titles().await.is_empty());
+}

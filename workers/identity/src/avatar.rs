@@ -34,7 +34,7 @@ pub struct Uploaded {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct AvatarForm {
-    /// PNG, JPEG, WebP or GIF, at most 5 MB and 36 megapixels; re-encoded
+    /// PNG, JPEG, WebP or GIF, at most 5 MB and 16.7 megapixels; re-encoded
     /// to WebP 200, 400 and 800 px wide, without its metadata.
     #[schema(value_type = String, format = Binary)]
     avatar: Vec<u8>,

@@ -156,7 +156,7 @@ pub async fn update(
     Json(fields): Json<OrganisationFields>,
 ) -> Result<Data<Organisation>, ApiError> {
     Ok(Data(
-        organisation::update(state.ctx(), manager.organization_id, &fields).await?,
+        codex_flows::organisation::update(state.ctx(), manager.organization_id, &fields).await?,
     ))
 }
 
@@ -168,7 +168,7 @@ pub async fn update(
     params(("id" = Uuid, Path, description = "The organisation's id")),
     responses((status = 204, description = "Deleted (owners only)")))]
 pub async fn delete(State(state): State<AppState>, owner: OrgOwner) -> Result<Response, ApiError> {
-    organisation::delete(state.ctx(), owner.organization_id).await?;
+    codex_flows::organisation::delete(state.ctx(), owner.organization_id).await?;
     Ok(no_content())
 }
 
