@@ -4,7 +4,8 @@
 //! upload replaces the old files; removal and account deletion remove the
 //! folder.
 
-use codex_context::{Context, public_files};
+use codex_context::Context;
+use codex_context::public_files::{self, PublicFile};
 use codex_errors::ApiError;
 
 use crate::profile;
@@ -16,23 +17,14 @@ fn folder(user_id: &str) -> String {
     format!("avatars/{user_id}")
 }
 
-/// A stored avatar: its `md` file's URL and size (always WebP).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Avatar {
-    pub url: String,
-    pub size: usize,
-}
-
-/// Checks, re-encodes and stores `bytes` as the user's avatar.
-pub async fn replace(ctx: &Context, user_id: &str, bytes: &[u8]) -> Result<Avatar, ApiError> {
+/// Checks, re-encodes and stores `bytes` as the user's avatar; the answer
+/// is its `md` file.
+pub async fn replace(ctx: &Context, user_id: &str, bytes: &[u8]) -> Result<PublicFile, ApiError> {
     let folder = folder(user_id);
     let stored = public_files::store_picture(ctx, &folder, "avatar", bytes).await?;
     profile::set_image(ctx, user_id, Some(&stored.url)).await?;
     public_files::remove_all(ctx, &folder, Some(&stored.key)).await;
-    Ok(Avatar {
-        url: stored.url,
-        size: stored.size,
-    })
+    Ok(stored)
 }
 
 /// Clears the user's image and removes the stored files.

@@ -56,6 +56,20 @@ pub async fn get(ctx: &Context, creator_id: &str, id: Uuid) -> Result<Content, A
     }
 }
 
+/// The creator's live piece, once they may still change it: in an
+/// organisation only while they publish there (403 otherwise).
+pub(crate) async fn get_to_change(
+    ctx: &Context,
+    creator_id: &str,
+    id: Uuid,
+) -> Result<Content, ApiError> {
+    let current = get(ctx, creator_id, id).await?;
+    if let Some(organization_id) = current.organization_id {
+        ensure_publisher(ctx, organization_id, creator_id).await?;
+    }
+    Ok(current)
+}
+
 /// Records a new piece, always as a draft. The media item need not be
 /// ready yet: publishing waits for it.
 pub async fn create(
@@ -230,7 +244,7 @@ pub(crate) async fn member_with(
 
 /// 403 unless the user is, now, an active owner, admin or creator of the
 /// live organisation.
-pub(crate) async fn ensure_publisher(
+async fn ensure_publisher(
     ctx: &Context,
     organization_id: Uuid,
     user_id: &str,
@@ -282,10 +296,7 @@ async fn publishing_gates(
 /// Publishes the creator's piece once the gates pass; publishing a
 /// published piece changes nothing and answers it as it is.
 pub async fn publish(ctx: &Context, creator_id: &str, id: Uuid) -> Result<Content, ApiError> {
-    let current = get(ctx, creator_id, id).await?;
-    if let Some(organization_id) = current.organization_id {
-        ensure_publisher(ctx, organization_id, creator_id).await?;
-    }
+    let current = get_to_change(ctx, creator_id, id).await?;
     if current.status == ContentStatus::Published {
         return Ok(current);
     }
@@ -305,10 +316,7 @@ pub async fn publish(ctx: &Context, creator_id: &str, id: Uuid) -> Result<Conten
 /// Takes the creator's piece back to draft (its `publishedAt` stays, as a
 /// record of when it was last published).
 pub async fn unpublish(ctx: &Context, creator_id: &str, id: Uuid) -> Result<Content, ApiError> {
-    let current = get(ctx, creator_id, id).await?;
-    if let Some(organization_id) = current.organization_id {
-        ensure_publisher(ctx, organization_id, creator_id).await?;
-    }
+    let current = get_to_change(ctx, creator_id, id).await?;
     if current.status != ContentStatus::Draft {
         ctx.database()
             .execute(

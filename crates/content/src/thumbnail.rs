@@ -5,7 +5,8 @@
 //! beside it. Only the piece's creator may change it, and in an
 //! organisation only while they may publish there.
 
-use codex_context::{Context, public_files};
+use codex_context::Context;
+use codex_context::public_files::{self, PublicFile};
 use codex_errors::ApiError;
 use uuid::Uuid;
 
@@ -17,25 +18,6 @@ pub const MAX_THUMBNAIL: usize = 5 * 1024 * 1024;
 /// Where a piece's thumbnails are kept.
 pub fn folder(content_id: Uuid) -> String {
     format!("content-thumbnails/{content_id}")
-}
-
-/// A stored thumbnail: its `md` file's URL, size and type (WebP, but for
-/// an upload kept as it is on Workers).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Thumbnail {
-    pub url: String,
-    pub size: usize,
-    pub content_type: String,
-}
-
-/// Checks that the creator may change the piece: theirs, live, and in an
-/// organisation where they still publish.
-async fn may_change(ctx: &Context, creator_id: &str, id: Uuid) -> Result<(), ApiError> {
-    let current = studio::get(ctx, creator_id, id).await?;
-    if let Some(organization_id) = current.organization_id {
-        studio::ensure_publisher(ctx, organization_id, creator_id).await?;
-    }
-    Ok(())
 }
 
 async fn set_url(
@@ -62,14 +44,15 @@ async fn set_url(
 
 /// Re-encodes and stores `bytes` as the piece's thumbnail, replacing the
 /// old one (an uploaded one's files are removed; a link is simply
-/// replaced).
+/// replaced). The answer is the stored file: the `md` one (WebP, but for
+/// an upload kept as it is on Workers).
 pub async fn replace(
     ctx: &Context,
     creator_id: &str,
     id: Uuid,
     bytes: &[u8],
-) -> Result<Thumbnail, ApiError> {
-    may_change(ctx, creator_id, id).await?;
+) -> Result<PublicFile, ApiError> {
+    studio::get_to_change(ctx, creator_id, id).await?;
     let folder = folder(id);
     let stored = public_files::store_picture_or_original(ctx, &folder, "thumbnail", bytes).await?;
     if !set_url(ctx, creator_id, id, Some(&stored.url)).await? {
@@ -79,16 +62,12 @@ pub async fn replace(
     }
     public_files::remove_all(ctx, &folder, Some(&stored.key)).await;
     listing_cache::content_changed(ctx, id).await;
-    Ok(Thumbnail {
-        url: stored.url,
-        size: stored.size,
-        content_type: stored.content_type,
-    })
+    Ok(stored)
 }
 
 /// Clears the piece's thumbnail and removes its uploaded files.
 pub async fn remove(ctx: &Context, creator_id: &str, id: Uuid) -> Result<(), ApiError> {
-    may_change(ctx, creator_id, id).await?;
+    studio::get_to_change(ctx, creator_id, id).await?;
     if !set_url(ctx, creator_id, id, None).await? {
         return Err(ApiError::not_found("Content not found"));
     }

@@ -27,7 +27,7 @@ pub const MAX_BODY: usize = MAX_AVATAR + 64 * 1024;
 pub struct Uploaded {
     avatar_url: String,
     size: usize,
-    mime_type: &'static str,
+    mime_type: String,
 }
 
 /// The multipart body of an avatar upload.
@@ -54,7 +54,7 @@ pub async fn upload(
     Ok(Data(Uploaded {
         avatar_url: stored.url,
         size: stored.size,
-        mime_type: codex_images::WEBP,
+        mime_type: stored.content_type,
     }))
 }
 
