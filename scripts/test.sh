@@ -16,6 +16,10 @@ ensure_postgres
 ensure_redis
 ensure_ffmpeg
 
+# A CI run builds everything once, from a fresh clone: incremental state
+# would only take disk space (gigabytes of it) and time.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+
 log "format"
 cargo fmt --all --check
 
