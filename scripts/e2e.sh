@@ -58,6 +58,13 @@ port_of() { printf '%d' $((prefix * 100 + ${SERVICE_PORT[$1]} % 100)); }
 storage_port=$((prefix * 100))
 # Uploads from 1 MiB on are multipart, so the suite's files exercise both.
 multipart_threshold=1048576
+# Where each service is, for the signed calls between them (AUTH_URL,
+# MEDIA_API_URL, ...: `crates/config/src/services.rs`).
+service_urls=()
+for worker in "${WORKERS[@]}"; do
+  if [ "$worker" = auth ]; then variable=AUTH_URL; else variable="${worker^^}_API_URL"; fi
+  service_urls+=("$variable=http://127.0.0.1:$(port_of "$worker")")
+done
 
 if [ "$runtime" = native ]; then
   log "starting codex serve"
@@ -68,7 +75,7 @@ if [ "$runtime" = native ]; then
     MEDIA_MULTIPART_THRESHOLD_BYTES="$multipart_threshold" \
     RESEND_API_KEY="$mail_api_key" RESEND_API_URL="http://127.0.0.1:$mail_api_port" \
     WEB_APP_PROXY_SECRET="$web_app_proxy_secret" WORKER_SHARED_SECRET="$worker_shared_secret" \
-    "${port_settings[@]}" \
+    "${port_settings[@]}" "${service_urls[@]}" \
     "$CARGO_TARGET_DIR/debug/codex" serve
   for worker in "${WORKERS[@]}"; do wait_healthy "http://127.0.0.1:$(port_of "$worker")/health" 60 "$run_dir/codex.log"; done
 else
@@ -91,13 +98,15 @@ else
   for _ in $(seq 1 100); do grep -q '^ready ' "$run_dir/s3-endpoint.log" 2>/dev/null && break; sleep 0.2; done
   grep -q '^ready ' "$run_dir/s3-endpoint.log" || { cat "$run_dir/s3-endpoint.log" >&2; die "the S3 endpoint did not start"; }
   s3_endpoint=$(sed -n 's/^ready //p' "$run_dir/s3-endpoint.log")
+  url_vars=()
+  for setting in "${service_urls[@]}"; do url_vars+=(--var "${setting/=/:}"); done
   log "starting the eight workers under wrangler dev"
   for worker in "${WORKERS[@]}"; do
     start_worker "$worker" "$(port_of "$worker")" "$run_dir/state" "$run_dir/wrangler-$worker.log" \
       "$proxied_url" --var ENVIRONMENT:test --var LOG_FORMAT:text \
       --var "RESEND_API_KEY:$mail_api_key" --var "RESEND_API_URL:http://127.0.0.1:$mail_api_port" \
       --var "WEB_APP_PROXY_SECRET:$web_app_proxy_secret" --var "WORKER_SHARED_SECRET:$worker_shared_secret" \
-      --var "AUTH_URL:http://127.0.0.1:$(port_of auth)" \
+      "${url_vars[@]}" \
       --var "PUBLIC_ASSETS_URL:http://127.0.0.1:$(port_of identity)/assets" \
       --var "S3_ENDPOINT:$s3_endpoint" --var "R2_BUCKET_MEDIA:codex-media" \
       --var "R2_ACCESS_KEY_ID:$s3_key" --var "R2_SECRET_ACCESS_KEY:$s3_secret" \
@@ -110,7 +119,6 @@ fi
 for worker in "${WORKERS[@]}"; do
   export "E2E_$(echo "$worker" | tr '[:lower:]' '[:upper:]')_URL=http://127.0.0.1:$(port_of "$worker")"
 done
-export E2E_RUNTIME="$runtime"
 export E2E_ORIGIN="http://localhost:5173"
 export E2E_DB_FAULT_URL="http://127.0.0.1:$control_port"
 export E2E_MAIL_API_URL="http://127.0.0.1:$mail_api_port"

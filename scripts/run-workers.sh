@@ -21,9 +21,13 @@ env_file=$("$ROOT/scripts/wasm-toolchain.sh")
 . "$env_file"
 trap stop_background EXIT INT TERM
 mkdir -p .wrangler/logs
+# The key of the signed calls between the workers (content and org hand
+# their pictures to identity), fresh for each run.
+worker_shared_secret="local-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 for worker in "${WORKERS[@]}"; do
   port=${SERVICE_PORT[$worker]}
-  start_worker "$worker" "$port" .wrangler/state ".wrangler/logs/$worker.log" "$database_url"
+  start_worker "$worker" "$port" .wrangler/state ".wrangler/logs/$worker.log" "$database_url" \
+    --var "WORKER_SHARED_SECRET:$worker_shared_secret"
   log "$worker worker: http://127.0.0.1:$port (log: .wrangler/logs/$worker.log)"
 done
 log "all eight workers are up; Ctrl-C stops them"

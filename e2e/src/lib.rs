@@ -96,19 +96,6 @@ pub fn assert_error_envelope(body: &serde_json::Value, code: &str) {
     assert!(!message.is_empty(), "error message missing: {body}");
 }
 
-/// Whether the content and org services re-encode uploaded pictures to
-/// three WebP widths on the runtime under test (`E2E_RUNTIME`): the native
-/// host does; their workers store the upload without its metadata until
-/// the codec fits their size budget (`crates/images/README.md`). The
-/// identity service re-encodes avatars on both.
-pub fn pictures_reencoded_by_content_and_org() -> bool {
-    match std::env::var("E2E_RUNTIME").as_deref() {
-        Ok("native") => true,
-        Ok("workers") => false,
-        other => panic!("E2E_RUNTIME is {other:?}: run the suite through scripts/e2e.sh"),
-    }
-}
-
 /// The width and height a WebP file declares (lossless `VP8L`, lossy `VP8 `
 /// or extended `VP8X`), or `None` when the bytes are no WebP file.
 pub fn webp_size(bytes: &[u8]) -> Option<(u32, u32)> {

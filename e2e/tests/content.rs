@@ -9,9 +9,7 @@
 
 use codex_e2e::accounts::{Browser, Reply};
 use codex_e2e::organisations::{file_form, fresh_slug, owner_with_org, signed_in, text_of};
-use codex_e2e::{
-    assert_error_envelope, made_by_ffmpeg, pictures_reencoded_by_content_and_org, webp_size,
-};
+use codex_e2e::{assert_error_envelope, made_by_ffmpeg, webp_size};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -334,16 +332,8 @@ fn photo_jpeg() -> Vec<u8> {
     )
 }
 
-/// Each of the three WebP files beside `md_url` is served with its width;
-/// or, where the service keeps uploads as they are, the JPEG itself.
+/// Each of the three WebP files beside `md_url` is served with its width.
 async fn assert_served_at_three_widths(md_url: &str, what: &str) {
-    if !pictures_reencoded_by_content_and_org() {
-        let (status, content_type, bytes) = Browser::new().download(md_url).await;
-        assert_eq!(status, StatusCode::OK, "{what}: GET {md_url}");
-        assert_eq!(content_type.as_deref(), Some("image/jpeg"), "{what}");
-        assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "{what}: a JPEG");
-        return;
-    }
     assert!(md_url.ends_with("/md.webp"), "{what}: {md_url}");
     for (size, width) in [("sm", 200), ("md", 400), ("lg", 800)] {
         let url = md_url.replace("/md.webp", &format!("/{size}.webp"));
@@ -394,12 +384,7 @@ async fn thumbnails_and_category_covers_are_served_as_webp_at_three_widths() {
         .call(upload(&owner, &path, "thumbnail", photo.clone()))
         .await;
     stored.expect_status(StatusCode::OK, "upload a thumbnail");
-    let expected_type = if pictures_reencoded_by_content_and_org() {
-        "image/webp"
-    } else {
-        "image/jpeg"
-    };
-    assert_eq!(stored.body["data"]["mimeType"], expected_type);
+    assert_eq!(stored.body["data"]["mimeType"], "image/webp");
     let thumbnail_url = text_of(&stored.body["data"], "thumbnailUrl");
     assert_served_at_three_widths(&thumbnail_url, "thumbnail").await;
     let read = owner

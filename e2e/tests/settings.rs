@@ -7,7 +7,7 @@ use codex_e2e::organisations::{
     ORG, TINY_PNG, assert_field_error, assert_refused, file_form, id_of, join, org_path,
     owner_with_org, public_branding, public_info, settings, signed_in, text_of,
 };
-use codex_e2e::{assert_error_envelope, pictures_reencoded_by_content_and_org, webp_size};
+use codex_e2e::{assert_error_envelope, webp_size};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -506,22 +506,17 @@ async fn a_png_logo_is_served_to_anyone_and_can_be_removed() {
 
     let (status, content_type, bytes) = Browser::new().download(&logo_url).await;
     assert_eq!(status, StatusCode::OK, "GET {logo_url}");
-    if pictures_reencoded_by_content_and_org() {
-        assert_eq!(
-            content_type.as_deref(),
-            Some("image/webp"),
-            "GET {logo_url}"
-        );
-        assert_eq!(webp_size(&bytes), Some((1, 1)), "the picture, as WebP");
-        assert!(logo_url.ends_with("/md.webp"), "{logo_url}");
-        for other in ["sm", "lg"] {
-            let beside = logo_url.replace("/md.webp", &format!("/{other}.webp"));
-            let (status, _, _) = Browser::new().download(&beside).await;
-            assert_eq!(status, StatusCode::OK, "GET {beside}");
-        }
-    } else {
-        assert_eq!(content_type.as_deref(), Some("image/png"), "GET {logo_url}");
-        assert_eq!(bytes, TINY_PNG, "the bytes uploaded");
+    assert_eq!(
+        content_type.as_deref(),
+        Some("image/webp"),
+        "GET {logo_url}"
+    );
+    assert_eq!(webp_size(&bytes), Some((1, 1)), "the picture, as WebP");
+    assert!(logo_url.ends_with("/md.webp"), "{logo_url}");
+    for other in ["sm", "lg"] {
+        let beside = logo_url.replace("/md.webp", &format!("/{other}.webp"));
+        let (status, _, _) = Browser::new().download(&beside).await;
+        assert_eq!(status, StatusCode::OK, "GET {beside}");
     }
 
     assert_eq!(

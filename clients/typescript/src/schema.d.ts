@@ -1190,6 +1190,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/internal/pictures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["identity_store"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -2032,6 +2048,20 @@ export interface components {
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_StoredPicture: {
+            /** @description Where the picture was stored. */
+            data: {
+                /** @description `image/webp`. */
+                contentType: string;
+                /** @description The folder of its three files. */
+                key: string;
+                /** @description The bytes of the `md` file. */
+                size: number;
+                /** @description Its `md` file under `PUBLIC_ASSETS_URL`. */
+                url: string;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_TeamMember: {
             /**
              * @description A member as the team page shows them. `email` only for a manager's
@@ -2809,6 +2839,18 @@ export interface components {
             expiresAt: string;
             parts: components["schemas"]["PartUrl"][];
         };
+        /** @description A picture handed over by another service. */
+        PictureUpload: {
+            /** @description The picture (PNG, JPEG, WebP or GIF, at most 5 MB), base64. */
+            data: string;
+            /** @description The form field the picture came in, named by a 400. */
+            field: string;
+            /**
+             * @description `logos/{orgId}`, `content-thumbnails/{contentId}` or
+             *     `category-covers/{categoryId}`.
+             */
+            folder: string;
+        };
         /**
          * @description Changes to the platform settings (the body of `PUT
          *     /api/platform/settings`). A field left out is left as it is. `null`
@@ -3051,6 +3093,17 @@ export interface components {
         /** @description The parts stored so far (`GET /api/media/:id/upload/parts`). */
         StoredParts: {
             parts: components["schemas"]["StoredPartView"][];
+        };
+        /** @description Where the picture was stored. */
+        StoredPicture: {
+            /** @description `image/webp`. */
+            contentType: string;
+            /** @description The folder of its three files. */
+            key: string;
+            /** @description The bytes of the `md` file. */
+            size: number;
+            /** @description Its `md` file under `PUBLIC_ASSETS_URL`. */
+            url: string;
         };
         /**
          * @description A member as the team page shows them. `email` only for a manager's
@@ -7453,6 +7506,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    identity_store: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The picture, base64, and the folder of its owner */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PictureUpload"];
+            };
+        };
+        responses: {
+            /** @description Stored as WebP 200, 400 and 800 px wide; `url` is the 400 px file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_StoredPicture"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
         };

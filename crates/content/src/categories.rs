@@ -494,7 +494,7 @@ pub async fn replace_cover(
     authorise(ctx, space, user_id, Action::Manage).await?;
     find(ctx, space, id).await?;
     let folder = cover_folder(id);
-    let stored = public_files::store_picture_or_original(ctx, &folder, "cover", bytes).await?;
+    let stored = public_files::store_picture_anywhere(ctx, &folder, "cover", bytes).await?;
     let cover = Cover {
         cover_image_key: stored.key,
         cover_image_url: stored.url,

@@ -54,7 +54,7 @@ pub async fn replace(
 ) -> Result<PublicFile, ApiError> {
     studio::get_to_change(ctx, creator_id, id).await?;
     let folder = folder(id);
-    let stored = public_files::store_picture_or_original(ctx, &folder, "thumbnail", bytes).await?;
+    let stored = public_files::store_picture_anywhere(ctx, &folder, "thumbnail", bytes).await?;
     if !set_url(ctx, creator_id, id, Some(&stored.url)).await? {
         // Deleted meanwhile: nothing points at the new files.
         public_files::remove_all(ctx, &folder, None).await;

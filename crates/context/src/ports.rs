@@ -288,7 +288,9 @@ impl ServiceClient {
     }
 
     /// `POST {service's URL}{path}` with `body` as JSON, signed; the
-    /// answer's JSON.
+    /// answer's JSON. A client error of that service about what was sent
+    /// (400, 413, 415, 422) comes back as that error (`ApiError::relayed`);
+    /// any other refusal is this service's own failure.
     pub async fn post(&self, service: &str, path: &str, body: &Value) -> Result<Value, ApiError> {
         let base = self
             .urls
@@ -311,6 +313,13 @@ impl ServiceClient {
             .send(request)
             .await
             .map_err(|error| unreachable("a Codex service", error))?;
-        Ok(json_answer("a Codex service", response)?)
+        json_answer("a Codex service", response).map_err(|error| match &error {
+            // What that service found wrong with the client's input goes
+            // back to the client as it was written.
+            PortError::Refused { status, body, .. } => {
+                ApiError::relayed(*status, body).unwrap_or_else(|| error.into())
+            }
+            _ => error.into(),
+        })
     }
 }

@@ -10,8 +10,11 @@
 //! `{folder}/{name}/{sm,md,lg}.webp`; its URL is the `md` one, and the
 //! others are beside it. An SVG logo is stored as one file (`store`).
 
-use codex_errors::ApiError;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use codex_errors::{ApiError, ErrorCode};
 use codex_validation::image::{self, ImageKind};
+use serde::{Deserialize, Serialize};
 
 use crate::Context;
 
@@ -24,7 +27,8 @@ pub const PUBLIC_PREFIXES: [&str; 4] = [
 ];
 
 /// A file stored for anyone to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PublicFile {
     /// Its key in the object store; for a picture, the folder of its three
     /// files.
@@ -74,35 +78,114 @@ pub fn is_public(key: &str) -> bool {
     PUBLIC_PREFIXES.iter().any(|prefix| key.starts_with(prefix)) && !key.contains("..")
 }
 
-/// Stores an uploaded picture from a service whose worker cannot carry
-/// the codec within its size budget (content and org: see
-/// `crates/images/README.md`). Natively it is [`store_picture`]. On Workers
-/// the picture is judged by content and stored as uploaded, without its
-/// metadata (`codex_validation::image::strip_metadata`), as one file
-/// `{folder}/{random}.{extension}`; there is no `sm` or `lg` beside it.
-pub async fn store_picture_or_original(
+/// Where the identity service takes pictures to re-encode for the services
+/// whose workers do not carry the codec (content and org: see
+/// `crates/images/README.md`): a signed worker call with a [`PictureUpload`].
+pub const PICTURE_SERVICE_PATH: &str = "/internal/pictures";
+
+/// The largest picture another service may hand over: the upload limit of
+/// thumbnails, covers and logos.
+pub const MAX_HANDED_OVER_PICTURE: usize = 5 * 1024 * 1024;
+
+/// The folders whose pictures another service may hand over: never
+/// `avatars/`, which only identity writes.
+const HANDED_OVER_PREFIXES: [&str; 3] = ["logos/", "content-thumbnails/", "category-covers/"];
+
+/// A picture handed to the identity service to re-encode and store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PictureUpload {
+    /// Its owner's folder, e.g. `content-thumbnails/{contentId}`.
+    pub folder: String,
+    /// The form field it came in, named by a 400 when it is no picture.
+    pub field: String,
+    /// The uploaded bytes, base64 (standard alphabet, padded).
+    pub data: String,
+}
+
+impl PictureUpload {
+    /// The folder and the bytes, once both are checked: a folder of
+    /// [`HANDED_OVER_PREFIXES`] with one plain segment after it, a field
+    /// name of letters, and at most [`MAX_HANDED_OVER_PICTURE`] bytes.
+    pub fn checked(&self) -> Result<Vec<u8>, ApiError> {
+        let owner = HANDED_OVER_PREFIXES
+            .iter()
+            .find_map(|prefix| self.folder.strip_prefix(prefix));
+        let plain = |segment: &str| {
+            !segment.is_empty()
+                && segment.len() <= 64
+                && segment
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+        };
+        if !owner.is_some_and(plain) {
+            return Err(ApiError::invalid_fields([(
+                "folder",
+                "is not a folder pictures may be handed over to",
+            )]));
+        }
+        if self.field.is_empty()
+            || self.field.len() > 32
+            || !self.field.bytes().all(|byte| byte.is_ascii_alphabetic())
+        {
+            return Err(ApiError::invalid_fields([("field", "is not a field name")]));
+        }
+        let bytes = BASE64
+            .decode(&self.data)
+            .map_err(|_| ApiError::invalid_fields([("data", "is not base64")]))?;
+        if bytes.len() > MAX_HANDED_OVER_PICTURE {
+            return Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("{} must be at most 5 MB", self.field),
+            ));
+        }
+        Ok(bytes)
+    }
+}
+
+/// Re-encodes and stores a picture for a service that may run on a worker
+/// without the codec (content, org). Natively, where every service carries
+/// it, this is [`store_picture`]; on Workers the picture goes to the
+/// identity service, which does the same ([`store_picture_through_identity`]).
+/// Either way the stored files and the answer are the same.
+pub async fn store_picture_anywhere(
     ctx: &Context,
     folder: &str,
     field: &str,
     bytes: &[u8],
 ) -> Result<PublicFile, ApiError> {
+    // Not `cfg!`: the codec must not be linked into those workers at all.
+    #[cfg(target_arch = "wasm32")]
+    {
+        store_picture_through_identity(ctx, folder, field, bytes).await
+    }
     #[cfg(not(target_arch = "wasm32"))]
     {
         store_picture(ctx, folder, field, bytes).await
     }
-    #[cfg(target_arch = "wasm32")]
-    {
-        let kind = image::sniff(bytes)
-            .ok_or_else(|| codex_images::ImageError::NotAnImage.for_field(field))?;
-        store(
-            ctx,
-            folder,
-            bytes.to_vec(),
-            kind.mime_type(),
-            kind.extension(),
-        )
-        .await
-    }
+}
+
+/// Hands a picture to the identity service (`POST /internal/pictures`,
+/// signed), which re-encodes and stores it as [`store_picture`] would. Its
+/// 400 for a picture that is none, or too large, names `field` and reaches
+/// the client as it was written.
+pub async fn store_picture_through_identity(
+    ctx: &Context,
+    folder: &str,
+    field: &str,
+    bytes: &[u8],
+) -> Result<PublicFile, ApiError> {
+    let upload = PictureUpload {
+        folder: folder.to_owned(),
+        field: field.to_owned(),
+        data: BASE64.encode(bytes),
+    };
+    let body = serde_json::to_value(&upload).map_err(ApiError::internal)?;
+    let answer = ctx
+        .services()?
+        .post("identity", PICTURE_SERVICE_PATH, &body)
+        .await?;
+    serde_json::from_value(answer["data"].clone()).map_err(ApiError::internal)
 }
 
 /// Stores `bytes` as `{folder}/{random}.{extension}`. `folder` is one of

@@ -166,6 +166,31 @@ impl ApiError {
         )
     }
 
+    /// The error another of our services answered a signed call with, when
+    /// it is about what the caller's own client sent (a 400, 413, 415 or
+    /// 422 in our envelope), so that it reaches that client as it was
+    /// written. `None` for anything else (a refused signature, a failure of
+    /// that service): the caller's own failure, not its client's.
+    pub fn relayed(status: u16, body: &Value) -> Option<Self> {
+        let error = body.get("error")?;
+        let code = match error.get("code")?.as_str()? {
+            "VALIDATION_ERROR" => ErrorCode::ValidationError,
+            "PAYLOAD_TOO_LARGE" => ErrorCode::PayloadTooLarge,
+            "UNSUPPORTED_MEDIA_TYPE" => ErrorCode::UnsupportedMediaType,
+            "BUSINESS_LOGIC_ERROR" => ErrorCode::BusinessLogic,
+            _ => return None,
+        };
+        if code.status().as_u16() != status {
+            return None;
+        }
+        let message = error.get("message")?.as_str()?.to_owned();
+        let relayed = Self::new(code, message);
+        Some(match error.get("details") {
+            Some(details) => relayed.with_details(details.clone()),
+            None => relayed,
+        })
+    }
+
     pub fn code(&self) -> ErrorCode {
         self.code
     }
@@ -244,6 +269,22 @@ mod tests {
         let body = ApiError::invalid_fields([("email", "Invalid email")]).body();
         assert_eq!(body["error"]["message"], "Invalid request data");
         assert_eq!(body["error"]["details"]["details"][0]["path"], "email");
+    }
+
+    #[test]
+    fn a_client_error_of_another_service_is_relayed_as_it_was_written() {
+        let sent = ApiError::invalid_fields([("cover", "is not a picture")]);
+        let relayed = ApiError::relayed(400, &sent.body()).expect("relayed");
+        assert_eq!(relayed, sent);
+
+        // What is not the client's doing stays the caller's own failure.
+        let refused = ApiError::unauthorized();
+        assert_eq!(ApiError::relayed(401, &refused.body()), None);
+        let failed = ApiError::new(ErrorCode::Internal, INTERNAL_MESSAGE);
+        assert_eq!(ApiError::relayed(500, &failed.body()), None);
+        // A status that disagrees with the code, or a body that is not ours.
+        assert_eq!(ApiError::relayed(500, &sent.body()), None);
+        assert_eq!(ApiError::relayed(400, &json!({"message": "no"})), None);
     }
 
     #[test]

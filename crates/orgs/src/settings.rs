@@ -327,7 +327,7 @@ pub async fn replace_logo(
     let folder = format!("logos/{organization_id}");
     let stored = match image::sniff(&bytes) {
         Some(ImageKind::Png | ImageKind::Jpeg | ImageKind::Webp) => {
-            public_files::store_picture_or_original(ctx, &folder, "logo", &bytes).await?
+            public_files::store_picture_anywhere(ctx, &folder, "logo", &bytes).await?
         }
         _ => match crate::svg::sanitise(&bytes) {
             Some(clean) => public_files::store(ctx, &folder, clean, "image/svg+xml", "svg").await?,

@@ -131,6 +131,12 @@ impl TestApp {
         self.world.ctx()
     }
 
+    /// The application router, to serve on a socket when the caller is
+    /// another service's outbound HTTP client.
+    pub fn router(&self) -> Router {
+        self.caller.router.clone()
+    }
+
     pub fn context(&self) -> Arc<Context> {
         self.world.context()
     }

@@ -1,6 +1,7 @@
 //! The `identity-api` service: a user's own profile, avatar, role upgrade,
-//! e-mail preferences, creator onboarding and account deletion, and the
-//! signed membership look-up for the other services.
+//! e-mail preferences, creator onboarding and account deletion, and, for
+//! the other services, the signed membership look-up and the re-encoding of
+//! their pictures.
 //!
 //! [`routes`] is the service's axum router; the native host serves it on
 //! its port in `services.tsv` and the `identity` worker serves it on Cloudflare Workers.
@@ -11,6 +12,7 @@ mod avatar;
 mod handlers;
 mod membership;
 mod onboarding;
+mod pictures;
 
 use axum::routing::get;
 use codex_http_kit::openapi::AddRoutes as _;
@@ -40,6 +42,10 @@ pub fn routes() -> Routes {
         ))
         .add(routes!(onboarding::get, onboarding::update))
         .add(routes!(membership::lookup))
+        .add(with_body_limit(
+            routes!(pictures::store),
+            pictures::MAX_BODY,
+        ))
         // A key may hold slashes: axum's catch-all, which OpenAPI cannot
         // write, so the route is described as `/assets/{key}`.
         .route("/assets/{*key}", get(avatar::serve));
