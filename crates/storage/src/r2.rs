@@ -118,6 +118,12 @@ fn s3_error(response: &OutboundResponse) -> StorageError {
     }
 }
 
+/// How many times a write is tried in all. R2 asks clients to retry its
+/// 5xx answers, and writing the same bytes to the same key again is
+/// harmless; local R2 state shared by several `wrangler dev` processes can
+/// also be busy for a moment (SQLITE_BUSY).
+const WRITE_ATTEMPTS: u32 = 3;
+
 fn unavailable(error: impl std::fmt::Display) -> StorageError {
     StorageError::Unavailable(error.to_string())
 }
@@ -131,20 +137,34 @@ impl ObjectStore for R2Store {
         content_type: Option<&str>,
     ) -> Result<(), StorageError> {
         validate_key(key)?;
-        SendFuture::new(async move {
-            let metadata = HttpMetadata {
-                content_type: content_type.map(str::to_owned),
-                ..HttpMetadata::default()
-            };
-            self.bucket
-                .put(key, bytes)
-                .http_metadata(metadata)
-                .execute()
-                .await
-                .map_err(unavailable)?;
-            Ok(())
-        })
-        .await
+        let mut attempt = 1;
+        loop {
+            let body = bytes.clone();
+            let written = SendFuture::new(async move {
+                let metadata = HttpMetadata {
+                    content_type: content_type.map(str::to_owned),
+                    ..HttpMetadata::default()
+                };
+                self.bucket
+                    .put(key, body)
+                    .http_metadata(metadata)
+                    .execute()
+                    .await
+                    .map(|_| ())
+                    .map_err(unavailable)
+            })
+            .await;
+            match written {
+                Err(error) if attempt < WRITE_ATTEMPTS => {
+                    tracing::warn!(%error, attempt, "an object write failed; trying again");
+                    self.clock
+                        .sleep(Duration::from_millis(100 * u64::from(attempt)))
+                        .await;
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
     }
 
     async fn get(&self, key: &str) -> Result<Option<StoredObject>, StorageError> {
