@@ -58,8 +58,9 @@ port_of() { printf '%d' $((prefix * 100 + ${SERVICE_PORT[$1]} % 100)); }
 storage_port=$((prefix * 100))
 # Uploads from 1 MiB on are multipart, so the suite's files exercise both.
 multipart_threshold=1048576
-# Where each service is, for the signed calls between them (AUTH_URL,
-# MEDIA_API_URL, ...: `crates/config/src/services.rs`).
+# Where each service is, for the signed calls between the workers (AUTH_URL,
+# MEDIA_API_URL, ...: `crates/config/src/services.rs`); the native host
+# derives them from the ports it listens on.
 service_urls=()
 for worker in "${WORKERS[@]}"; do
   if [ "$worker" = auth ]; then variable=AUTH_URL; else variable="${worker^^}_API_URL"; fi
@@ -75,7 +76,7 @@ if [ "$runtime" = native ]; then
     MEDIA_MULTIPART_THRESHOLD_BYTES="$multipart_threshold" \
     RESEND_API_KEY="$mail_api_key" RESEND_API_URL="http://127.0.0.1:$mail_api_port" \
     WEB_APP_PROXY_SECRET="$web_app_proxy_secret" WORKER_SHARED_SECRET="$worker_shared_secret" \
-    "${port_settings[@]}" "${service_urls[@]}" \
+    "${port_settings[@]}" \
     "$CARGO_TARGET_DIR/debug/codex" serve
   for worker in "${WORKERS[@]}"; do wait_healthy "http://127.0.0.1:$(port_of "$worker")/health" 60 "$run_dir/codex.log"; done
 else
