@@ -104,9 +104,10 @@ pub struct PictureUpload {
 }
 
 impl PictureUpload {
-    /// The folder and the bytes, once both are checked: a folder of
+    /// The picture's bytes, once all is checked: a folder of
     /// [`HANDED_OVER_PREFIXES`] with one plain segment after it, a field
-    /// name of letters, and at most [`MAX_HANDED_OVER_PICTURE`] bytes.
+    /// name of letters, base64, and at most [`MAX_HANDED_OVER_PICTURE`]
+    /// bytes. Nothing is decoded as a picture here.
     pub fn checked(&self) -> Result<Vec<u8>, ApiError> {
         let owner = HANDED_OVER_PREFIXES
             .iter()
