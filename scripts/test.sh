@@ -36,12 +36,14 @@ log "TypeScript client (types from openapi/codex.json, type-checked)"
 bash "$ROOT/scripts/typescript-client.sh"
 
 log "clippy (wasm32)"
-# Every crate that runs on Workers: all but the native host and the test support.
+# Every crate that runs on Workers: all but the native host, the transcoder
+# and the test support.
 (
   # shellcheck disable=SC1090
   . "$env_file"
   cargo clippy --quiet --target wasm32-unknown-unknown --workspace \
-    --exclude codex-server --exclude codex-testkit --exclude codex-e2e -- -D warnings
+    --exclude codex-server --exclude codex-testkit --exclude codex-e2e \
+    --exclude codex-transcoder -- -D warnings
 )
 
 log "workers (wasm32 release builds and size budget)"
