@@ -144,7 +144,7 @@ pub trait ObjectStore: Send + Sync {
     /// Up to `limit` keys that start with `prefix`, in key order.
     async fn list(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StorageError>;
 
-    /// A URL that allows `method` (GET or PUT) on `key` for `expires_in`,
+    /// A URL that allows `method` (GET, PUT or DELETE) on `key` for `expires_in`,
     /// without credentials.
     async fn presign(
         &self,

@@ -184,7 +184,16 @@ impl ObjectStore for S3Store {
                 .presigned(config)
                 .await
                 .map_err(unavailable)?,
-            Method::Head | Method::Post | Method::Delete => {
+            // A job takes back what it stored when it fails.
+            Method::Delete => self
+                .client
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .presigned(config)
+                .await
+                .map_err(unavailable)?,
+            Method::Head | Method::Post => {
                 return Err(StorageError::Unavailable(format!(
                     "{} URLs are not handed out",
                     method.as_str()

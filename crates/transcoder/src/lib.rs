@@ -15,6 +15,7 @@
 //! ```
 
 pub mod encode;
+pub mod job;
 pub mod ladder;
 pub mod loudness;
 pub mod playlist;
