@@ -20,6 +20,7 @@ pub mod ladder;
 pub mod loudness;
 pub mod playlist;
 pub mod probe;
+pub mod runpod;
 pub mod thumbnail;
 pub mod tool;
 pub mod waveform;

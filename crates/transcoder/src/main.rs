@@ -2,7 +2,9 @@
 //!
 //! `codex-transcoder run --input FILE --output DIR [--type video|audio]`
 //! transcodes a local file into a folder laid out as storage holds it and
-//! prints the report as JSON.
+//! prints the report as JSON. `codex-transcoder runpod` is a RunPod
+//! serverless worker: it takes jobs with RunPod's worker protocol and
+//! signs its callbacks with `RUNPOD_WEBHOOK_SECRET`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +38,16 @@ enum Command {
         #[arg(long, default_value = "fast")]
         preset: String,
     },
+    /// Take jobs from RunPod, one at a time, until stopped.
+    Runpod {
+        /// libx264's preset, when there is no NVENC.
+        #[arg(long, env = "TRANSCODER_PRESET", default_value = "fast")]
+        preset: String,
+        /// Allow URLs on private addresses (only beside the storage, never
+        /// in production).
+        #[arg(long, env = "TRANSCODER_ALLOW_PRIVATE_ADDRESSES")]
+        allow_private_addresses: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -56,13 +68,19 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .init();
-    let Command::Run {
-        input,
-        output,
-        kind,
-        encoder,
-        preset,
-    } = Cli::parse().command;
+    let (input, output, kind, encoder, preset) = match Cli::parse().command {
+        Command::Run {
+            input,
+            output,
+            kind,
+            encoder,
+            preset,
+        } => (input, output, kind, encoder, preset),
+        Command::Runpod {
+            preset,
+            allow_private_addresses,
+        } => return runpod(preset, allow_private_addresses).await,
+    };
     let kind = match kind {
         Some(Kind::Video) => MediaKind::Video,
         Some(Kind::Audio) => MediaKind::Audio,
@@ -110,4 +128,34 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn runpod(preset: String, allow_private_addresses: bool) -> ExitCode {
+    let endpoints = match codex_transcoder::runpod::WorkerEndpoints::from_env(|name| {
+        std::env::var(name).ok()
+    }) {
+        Ok(endpoints) => endpoints,
+        Err(missing) => {
+            eprintln!("error: {missing} is not set: this command runs inside RunPod");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(webhook_secret) = std::env::var("RUNPOD_WEBHOOK_SECRET")
+        .ok()
+        .filter(|secret| !secret.is_empty())
+    else {
+        eprintln!("error: RUNPOD_WEBHOOK_SECRET is not set");
+        return ExitCode::FAILURE;
+    };
+    let settings = codex_transcoder::job::JobSettings {
+        webhook_secret,
+        allow_private_addresses,
+        work_dir: std::env::temp_dir(),
+        options: Options {
+            encoder: EncoderChoice::Auto,
+            preset,
+        },
+    };
+    codex_transcoder::runpod::serve(&endpoints, &settings, &reqwest::Client::new(), None).await;
+    ExitCode::SUCCESS
 }

@@ -363,3 +363,135 @@ async fn run_job(job_id: &str, input: &JobInput, endpoint: &EmbeddedS3) -> Resul
     let settings = settings(&endpoint.root().join("work"));
     job::run(job_id, input, &settings, &reqwest::Client::new()).await
 }
+
+/// What a RunPod job API saw of a worker.
+#[derive(Clone, Default)]
+struct RunPodSeen {
+    takes: Arc<Mutex<u32>>,
+    results: Arc<Mutex<Vec<(HeaderMap, String, String)>>>,
+    pings: Arc<Mutex<Vec<String>>>,
+}
+
+#[tokio::test]
+async fn as_a_runpod_worker_it_takes_a_job_runs_it_and_posts_the_result() {
+    use axum::extract::{Path as UrlPath, RawQuery, State};
+    use axum::http::StatusCode;
+    use axum::routing::get;
+
+    let endpoint = EmbeddedS3::in_temporary_folder().expect("endpoint");
+    let store = S3Store::new(endpoint.settings(), Arc::new(SystemClock));
+    let source = clip(&endpoint.root().join("clip.mp4")).await;
+    store
+        .put("u1/originals/m1/media.mp4", source, Some("video/mp4"))
+        .await
+        .expect("the original");
+    let webhook = Webhook::default();
+    let input = job_for(&store, webhook.serve().await).await;
+
+    let seen = RunPodSeen::default();
+    let job = serde_json::json!({ "id": "rp-job-1", "input": input });
+    let authorised = |headers: &HeaderMap| headers["authorization"] == "worker-key";
+    let app = axum::Router::new()
+        .route(
+            "/v2/endpoint/job-take/{worker}",
+            get(
+                async move |State(seen): State<RunPodSeen>,
+                            UrlPath(worker): UrlPath<String>,
+                            RawQuery(query): RawQuery,
+                            headers: HeaderMap| {
+                    assert!(authorised(&headers), "the raw key");
+                    assert_eq!(worker, "pod-1");
+                    assert!(query.unwrap_or_default().contains("job_in_progress=0"));
+                    let mut takes = seen.takes.lock().expect("lock");
+                    *takes += 1;
+                    if *takes == 1 {
+                        (StatusCode::OK, job.to_string())
+                    } else {
+                        (StatusCode::NO_CONTENT, String::new())
+                    }
+                },
+            ),
+        )
+        .route(
+            "/v2/endpoint/job-done/{worker}/{job}",
+            post(
+                async move |State(seen): State<RunPodSeen>,
+                            UrlPath((worker, job)): UrlPath<(String, String)>,
+                            RawQuery(query): RawQuery,
+                            headers: HeaderMap,
+                            body: String| {
+                    assert!(authorised(&headers), "the raw key");
+                    assert_eq!(worker, "pod-1");
+                    seen.results.lock().expect("lock").push((
+                        headers,
+                        format!("{job}?{}", query.unwrap_or_default()),
+                        body,
+                    ));
+                },
+            ),
+        )
+        .route(
+            "/v2/endpoint/ping/{worker}",
+            get(
+                async move |State(seen): State<RunPodSeen>, RawQuery(query): RawQuery| {
+                    seen.pings
+                        .lock()
+                        .expect("lock")
+                        .push(query.unwrap_or_default());
+                },
+            ),
+        )
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!(
+        "http://{}/v2/endpoint",
+        listener.local_addr().expect("address")
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let vars = [
+        ("RUNPOD_POD_ID", "pod-1".to_owned()),
+        ("RUNPOD_WEBHOOK_GET_JOB", format!("{base}/job-take/$ID")),
+        (
+            "RUNPOD_WEBHOOK_POST_OUTPUT",
+            format!("{base}/job-done/$RUNPOD_POD_ID/$ID"),
+        ),
+        ("RUNPOD_WEBHOOK_PING", format!("{base}/ping/$RUNPOD_POD_ID")),
+        ("RUNPOD_PING_INTERVAL", "100".to_owned()),
+        ("RUNPOD_AI_API_KEY", "worker-key".to_owned()),
+    ];
+    let endpoints = codex_transcoder::runpod::WorkerEndpoints::from_env(|name| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("RunPod's variables");
+    codex_transcoder::runpod::serve(
+        &endpoints,
+        &settings(&endpoint.root().join("work")),
+        &reqwest::Client::new(),
+        Some(1),
+    )
+    .await;
+
+    let results = seen.results.lock().expect("lock").clone();
+    assert_eq!(results.len(), 1);
+    let (headers, target, body) = &results[0];
+    assert_eq!(target, "rp-job-1?isStream=false");
+    assert_eq!(headers["x-request-id"], "rp-job-1");
+    let result: Value = serde_json::from_str(body).expect("JSON");
+    assert_eq!(result["output"]["status"], "completed");
+    assert_eq!(
+        result["output"]["output"]["hlsMasterKey"],
+        "u1/hls/m1/master.m3u8"
+    );
+    // The media service heard the same completion, signed.
+    assert_eq!(webhook.received().last(), Some(&result["output"]));
+    let pings = seen.pings.lock().expect("lock").clone();
+    assert!(
+        pings.iter().any(|query| query.contains("job_id=rp-job-1")),
+        "{pings:?}"
+    );
+}
