@@ -335,7 +335,9 @@ pub enum Callback {
         job_id: String,
         /// 0 to 100; a lower figure than the last one is ignored.
         progress: i64,
-        /// One of [`STEPS`].
+        /// One of downloading, probing, mezzanine, loudness,
+        /// encoding_variants, preview, thumbnails, waveform,
+        /// uploading_outputs, finalizing.
         step: String,
         #[serde(default)]
         media_id: Option<Uuid>,
@@ -394,7 +396,8 @@ pub struct CompletedOutput {
     /// 1 to 4,320.
     #[serde(default)]
     pub height: Option<i64>,
-    /// At most 10 of [`VARIANTS`]; none makes the job a failure.
+    /// At most 10 of 1080p, 720p, 480p, 360p, source, audio; none makes
+    /// the job a failure.
     #[serde(default)]
     pub ready_variants: Vec<String>,
     /// LUFS × 100, −10,000 to 1,000.
