@@ -1044,6 +1044,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/transcoding/retry/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Transcodes the caller's failed item again (three attempts in all). */
+        post: operations["media_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/transcoding/runpod-webhook/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RunPod's own word that a job ended, at the URL the job was sent with:
+         *     a failure, a time-out or a cancellation fails the item; anything else
+         *     is left to the transcoder's own callbacks.
+         */
+        post: operations["media_runpod_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/transcoding/status/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the caller's item stands in transcoding. */
+        get: operations["media_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/transcoding/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A call from the transcoder: `X-Runpod-Timestamp` (unix seconds) and
+         *     `X-Runpod-Signature` (hex HMAC-SHA256 over `{timestamp}.{body}` with
+         *     `RUNPOD_WEBHOOK_SECRET`, at most 300 s old and 60 s ahead). A body that
+         *     breaks the contract is answered 200 with `error`, so that it is not
+         *     sent again; a failure of the service is a 5xx, and is.
+         */
+        post: operations["media_callback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/account": {
         parameters: {
             query?: never;
@@ -1184,6 +1262,26 @@ export interface paths {
         get: operations["shared_health"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/internal/media/{id}/transcode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts transcoding an uploaded item (the content service asks, once the
+         *     upload is checked).
+         */
+        post: operations["media_start"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1342,6 +1440,42 @@ export interface components {
             secondaryColorHex?: string | null;
             tokenOverrides?: string | null;
         };
+        /**
+         * @description A call from the transcoder, once its signature is checked: the body of
+         *     `POST /api/transcoding/webhook`, by its `status`.
+         */
+        Callback: {
+            jobId: string;
+            /** Format: uuid */
+            mediaId?: string | null;
+            /**
+             * Format: int64
+             * @description 0 to 100; a lower figure than the last one is ignored.
+             */
+            progress: number;
+            /** @enum {string} */
+            status: "progress";
+            /**
+             * @description One of downloading, probing, mezzanine, loudness,
+             *     encoding_variants, preview, thumbnails, waveform,
+             *     uploading_outputs, finalizing.
+             */
+            step: string;
+        } | {
+            /** @description At most 2,000 characters: a problem that did not stop the job. */
+            error?: string | null;
+            jobId: string;
+            output: components["schemas"]["CompletedOutput"];
+            /** @enum {string} */
+            status: "completed";
+        } | {
+            error?: string | null;
+            jobId: string;
+            /** Format: uuid */
+            mediaId?: string | null;
+            /** @enum {string} */
+            status: "failed";
+        };
         /** @description A category, as its space's members read it. */
         Category: {
             /** @description The cover's folder in the object store. */
@@ -1399,6 +1533,59 @@ export interface components {
          */
         CompleteUpload: {
             parts?: components["schemas"]["ReportedPart"][] | null;
+        };
+        /**
+         * @description What a completed job stored. Keys lie under the creator's folders for
+         *     this item (`{creatorId}/…/{mediaId}/…`). Fields not listed here (the
+         *     encoder used, say) are accepted and logged.
+         */
+        CompletedOutput: {
+            /**
+             * Format: int64
+             * @description 1 to 86,400.
+             */
+            durationSeconds?: number | null;
+            /**
+             * Format: int64
+             * @description 1 to 4,320.
+             */
+            height?: number | null;
+            hlsMasterKey?: string | null;
+            hlsPreviewKey?: string | null;
+            /**
+             * Format: int64
+             * @description LUFS × 100, −10,000 to 1,000.
+             */
+            loudnessIntegrated?: number | null;
+            /**
+             * Format: int64
+             * @description dBTP × 100, −10,000 to 2,000.
+             */
+            loudnessPeak?: number | null;
+            /**
+             * Format: int64
+             * @description LU × 100, 0 to 50,000.
+             */
+            loudnessRange?: number | null;
+            /** Format: uuid */
+            mediaId: string;
+            mezzanineKey?: string | null;
+            /**
+             * @description At most 10 of 1080p, 720p, 480p, 360p, source, audio; none makes
+             *     the job a failure.
+             */
+            readyVariants?: string[];
+            thumbnailKey?: string | null;
+            /** @description `{sm, md, lg}` keys of the thumbnail's sizes. */
+            thumbnailVariants?: Record<string, never> | null;
+            type: components["schemas"]["MediaType"];
+            waveformImageKey?: string | null;
+            waveformKey?: string | null;
+            /**
+             * Format: int64
+             * @description 1 to 7,680.
+             */
+            width?: number | null;
         };
         Contact: {
             contactUrl: string | null;
@@ -2081,14 +2268,42 @@ export interface components {
             };
         };
         /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_TranscodingStatus: {
+            /** @description Where an item's transcoding stands (`GET /api/transcoding/status/:id`). */
+            data: {
+                readyVariants: string[] | null;
+                runpodJobId: string | null;
+                status: components["schemas"]["MediaStatus"];
+                /** Format: int32 */
+                transcodingAttempts: number;
+                transcodingError: string | null;
+                /** Format: int32 */
+                transcodingPriority: number;
+                /** Format: int32 */
+                transcodingProgress: number | null;
+                transcodingStep: string | null;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
+        DataEnvelope_Triggered: {
+            /** @description A job started. */
+            data: {
+                /** Format: uuid */
+                mediaId: string;
+                message: string;
+            };
+        };
+        /** @description `{"data": T}`: the answer of a procedure service for one thing. */
         DataEnvelope_UploadCompleted: {
             /** @description The answer of `upload-complete`, the same each time it is repeated. */
             data: {
                 status: components["schemas"]["MediaStatus"];
                 success: boolean;
                 /**
-                 * @description Whether transcoding was started (it arrives with the transcoding
-                 *     service; until then the item rests at `uploaded`).
+                 * @description Whether the media service started transcoding it. When it could
+                 *     not, the item rests at `uploaded` (repeating `upload-complete` asks
+                 *     again), or is `failed` if the transcoder refused the job (a retry
+                 *     asks again).
                  */
                 transcodingTriggered: boolean;
             };
@@ -2111,7 +2326,10 @@ export interface components {
             data: {
                 /** @description The original's key in storage. */
                 r2Key: string;
-                /** @description `uploaded`: the file was checked and the upload completed. */
+                /**
+                 * @description `uploaded`: the file was checked and the upload completed
+                 *     (`transcoding` once transcoding started).
+                 */
                 status: components["schemas"]["MediaStatus"];
                 success: boolean;
             };
@@ -2984,6 +3202,14 @@ export interface components {
             /** Format: int64 */
             totalViews: number;
         };
+        /**
+         * @description The answer to a callback. `error` says why it changed nothing when it
+         *     broke the contract: it is not sent again.
+         */
+        Received: {
+            error?: string | null;
+            received: boolean;
+        };
         Reorder: {
             /** @description 1 to 200 different categories of the space, first to last. */
             orderedIds: string[];
@@ -3014,6 +3240,17 @@ export interface components {
         Role: "customer" | "creator" | "admin" | "system" | "platform_owner";
         RoleBody: {
             role: string;
+        };
+        /**
+         * @description The body of RunPod's own completion webhook (its other fields are
+         *     ignored).
+         */
+        RunPodWebhook: {
+            error?: Record<string, never> | null;
+            /** @description RunPod's job id. */
+            id: string;
+            /** @description `COMPLETED`, `FAILED`, `TIMED_OUT`, `CANCELLED`, … */
+            status: string;
         };
         SendVerificationBody: {
             callbackURL?: string | null;
@@ -3141,6 +3378,36 @@ export interface components {
         TokenBody: {
             token: string;
         };
+        /** @description The body of `POST /internal/media/:id/transcode`. */
+        TranscodeRequest: {
+            /** @description Sent by the content service; the item's creator is what counts. */
+            creatorId?: string | null;
+            /**
+             * Format: int32
+             * @description 0 to 4; the item's own (2 unless set) when left out.
+             */
+            priority?: number | null;
+        };
+        /** @description Where an item's transcoding stands (`GET /api/transcoding/status/:id`). */
+        TranscodingStatus: {
+            readyVariants: string[] | null;
+            runpodJobId: string | null;
+            status: components["schemas"]["MediaStatus"];
+            /** Format: int32 */
+            transcodingAttempts: number;
+            transcodingError: string | null;
+            /** Format: int32 */
+            transcodingPriority: number;
+            /** Format: int32 */
+            transcodingProgress: number | null;
+            transcodingStep: string | null;
+        };
+        /** @description A job started. */
+        Triggered: {
+            /** Format: uuid */
+            mediaId: string;
+            message: string;
+        };
         UpgradeBody: {
             bio?: string | null;
             socialLinks?: components["schemas"]["SocialLinks"] | null;
@@ -3151,8 +3418,10 @@ export interface components {
             status: components["schemas"]["MediaStatus"];
             success: boolean;
             /**
-             * @description Whether transcoding was started (it arrives with the transcoding
-             *     service; until then the item rests at `uploaded`).
+             * @description Whether the media service started transcoding it. When it could
+             *     not, the item rests at `uploaded` (repeating `upload-complete` asks
+             *     again), or is `failed` if the transcoder refused the job (a retry
+             *     asks again).
              */
             transcodingTriggered: boolean;
         };
@@ -3201,7 +3470,10 @@ export interface components {
         UploadedThrough: {
             /** @description The original's key in storage. */
             r2Key: string;
-            /** @description `uploaded`: the file was checked and the upload completed. */
+            /**
+             * @description `uploaded`: the file was checked and the upload completed
+             *     (`transcoding` once transcoding started).
+             */
             status: components["schemas"]["MediaStatus"];
             success: boolean;
         };
@@ -7022,6 +7294,216 @@ export interface operations {
             };
         };
     };
+    media_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job was sent again; the item is `transcoding` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Triggered"];
+                };
+            };
+            /** @description The item is not `failed` (`details.code` `INVALID_MEDIA_STATE`), or its three attempts are spent (`MAX_RETRIES_EXCEEDED`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    media_runpod_webhook: {
+        parameters: {
+            query: {
+                /** @description The item's token, from the URL the job was sent with */
+                token: string;
+            };
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description RunPod's job as it ended */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunPodWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Received"];
+                };
+            };
+            /** @description No token, or not this item's */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    media_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item's transcoding state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_TranscodingStatus"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    media_callback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Progress, completion or failure of a job, signed */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Callback"];
+            };
+        };
+        responses: {
+            /** @description Received (`error` when the body broke the contract and changed nothing) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Received"];
+                };
+            };
+            /** @description Unsigned, badly signed, or outside the time window (`details.code` `MISSING_SIGNATURE`, `MISSING_TIMESTAMP`, `INVALID_TIMESTAMP`, `TIMESTAMP_EXPIRED`, `TIMESTAMP_FUTURE`, `INVALID_SIGNATURE`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     identity_delete_account: {
         parameters: {
             query?: never;
@@ -7506,6 +7988,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthErrorEnvelope"];
+                };
+            };
+        };
+    };
+    media_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The media item's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Empty, or the job's priority */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TranscodeRequest"];
+            };
+        };
+        responses: {
+            /** @description The job was sent to the transcoder; the item is `transcoding` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataEnvelope_Triggered"];
+                };
+            };
+            /** @description The item is not `uploaded` (`details.code` `INVALID_MEDIA_STATE`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Refused: the error envelope */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Failed or unavailable: the error envelope */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
         };

@@ -244,6 +244,11 @@ pub struct Config {
     pub payments: Option<PaymentsSettings>,
     /// RunPod, when configured.
     pub transcoder: Option<TranscoderSettings>,
+    /// HMAC key of the transcoder's signed progress and completion calls
+    /// (`RUNPOD_WEBHOOK_SECRET`), and of the token in RunPod's own
+    /// completion webhook; without it those calls are refused with a
+    /// configuration error and no transcoding job is started.
+    pub runpod_webhook_secret: Option<Secret>,
     /// Base URLs of the other services for signed calls between them
     /// (`{SERVICE}_API_URL`, e.g. `MEDIA_API_URL`), by short name; in
     /// development and test each defaults to its usual local port.
@@ -386,6 +391,7 @@ impl Config {
                 .to_owned(),
         });
         let transcoder = transcoder_settings(source)?;
+        let runpod_webhook_secret = source.get("RUNPOD_WEBHOOK_SECRET").map(Secret::new);
         let mut service_urls = Vec::new();
         for entry in services::all() {
             let url = match source.get(entry.url_variable) {
@@ -428,6 +434,7 @@ impl Config {
         Ok(Self {
             payments,
             transcoder,
+            runpod_webhook_secret,
             service_urls,
             database_statement_timeout,
             media_multipart_threshold,
@@ -689,12 +696,18 @@ mod tests {
                 ("R2_SECRET_ACCESS_KEY", "very-secret-value"),
                 ("WORKER_SHARED_SECRET", "another-secret"),
                 ("SMTP_URL", "smtp://user:smtp-password@mail:25"),
+                ("RUNPOD_WEBHOOK_SECRET", "webhook-secret-value"),
             ],
             Environment::Development,
         )
         .expect("valid");
         let printed = format!("{config:?}");
-        for secret in ["very-secret-value", "another-secret", "smtp-password"] {
+        for secret in [
+            "very-secret-value",
+            "another-secret",
+            "smtp-password",
+            "webhook-secret-value",
+        ] {
             assert!(!printed.contains(secret), "{secret} leaked in {printed}");
         }
         assert_eq!(config.s3.map(|s3| s3.region), Some("auto".to_owned()));

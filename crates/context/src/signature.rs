@@ -10,56 +10,15 @@
 //!   with `X-Codex-Client-IP-Signature: t={timestamp},v1={hex}`, the hex
 //!   HMAC-SHA256 over `"{timestamp}.{ip}"` with `WEB_APP_PROXY_SECRET`
 //!   ([`client_ip`]).
+//!
+//! The HMAC, the timestamp and the window are `codex-signature`'s, shared
+//! with the transcoder's callbacks.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
-
-pub const MAX_AGE_SECONDS: i64 = 300;
-pub const MAX_FUTURE_SECONDS: i64 = 60;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum SignatureError {
-    #[error("the timestamp is not a number of seconds")]
-    MalformedTimestamp,
-    #[error("the signature header is malformed")]
-    MalformedHeader,
-    #[error("the signature is too old")]
-    Expired,
-    #[error("the signature is from the future")]
-    FromTheFuture,
-    #[error("the signature does not match")]
-    Mismatch,
-}
-
-/// HMAC-SHA256 over `"{timestamp}{separator}{message}"`.
-fn mac(secret: &[u8], timestamp: i64, separator: &[u8], message: &[u8]) -> Hmac<Sha256> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(separator);
-    mac.update(message);
-    mac
-}
-
-fn parse_timestamp(header: &str) -> Result<i64, SignatureError> {
-    header
-        .trim()
-        .parse()
-        .map_err(|_| SignatureError::MalformedTimestamp)
-}
-
-/// Whether a signature made at `timestamp` may still be accepted at `now`.
-fn check_window(timestamp: i64, now: i64) -> Result<(), SignatureError> {
-    if now.saturating_sub(timestamp) > MAX_AGE_SECONDS {
-        return Err(SignatureError::Expired);
-    }
-    if timestamp.saturating_sub(now) > MAX_FUTURE_SECONDS {
-        return Err(SignatureError::FromTheFuture);
-    }
-    Ok(())
-}
+use codex_signature::hmac::Mac;
+pub use codex_signature::{MAX_AGE_SECONDS, MAX_FUTURE_SECONDS, SignatureError};
+use codex_signature::{check_window, mac, parse_timestamp};
 
 /// The `X-Worker-Signature` value for `body` sent at `timestamp`.
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
@@ -86,7 +45,7 @@ pub fn verify(
 
 /// The visitor address forwarded by the web app's server.
 pub mod client_ip {
-    use hmac::Mac;
+    use codex_signature::hmac::Mac;
 
     use super::{SignatureError, check_window, mac, parse_timestamp};
 

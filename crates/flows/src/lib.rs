@@ -11,7 +11,8 @@
 //! - [`intro_video`]: an organisation's intro video, a video of the media
 //!   library linked in its branding;
 //! - [`organisation`]: changing or deleting an organisation, which its
-//!   public content listings show at once.
+//!   public content listings show at once;
+//! - [`transcoding`]: a transcoding job's end, mailed to its creator.
 //!
 //! Neither `codex-accounts` nor `codex-orgs` depends on the other; this
 //! crate depends on both.
@@ -21,3 +22,4 @@ pub mod intro_video;
 pub mod organisation;
 pub mod storefront;
 pub mod team;
+pub mod transcoding;

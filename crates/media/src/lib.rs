@@ -8,7 +8,9 @@
 //! - [`item`]: the media item and its states;
 //! - [`library`]: the operations, each scoped to the creator;
 //! - [`removals`]: stored objects still to remove, retried until removed;
-//! - [`through`]: the fallback upload whose body passes through the service.
+//! - [`through`]: the fallback upload whose body passes through the service;
+//! - [`transcoding`]: jobs on the transcoder, their callbacks, retries and
+//!   the sweep of silent ones.
 
 pub mod item;
 pub mod kinds;
@@ -16,6 +18,7 @@ pub mod library;
 pub mod plan;
 pub mod removals;
 pub mod through;
+pub mod transcoding;
 
 pub use item::{MediaItem, MediaStatus, UploadMode};
 pub use kinds::MediaType;

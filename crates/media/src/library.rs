@@ -425,8 +425,10 @@ pub struct ReportedPart {
 pub struct UploadCompleted {
     pub success: bool,
     pub status: MediaStatus,
-    /// Whether transcoding was started (it arrives with the transcoding
-    /// service; until then the item rests at `uploaded`).
+    /// Whether the media service started transcoding it. When it could
+    /// not, the item rests at `uploaded` (repeating `upload-complete` asks
+    /// again), or is `failed` if the transcoder refused the job (a retry
+    /// asks again).
     pub transcoding_triggered: bool,
 }
 
@@ -445,7 +447,8 @@ pub async fn complete(
     let item = get(ctx, creator_id, id).await?;
     match item.status {
         MediaStatus::Uploading => {}
-        MediaStatus::Uploaded => return Ok(completed(MediaStatus::Uploaded)),
+        // Uploaded before, but its transcoding never started: ask again.
+        MediaStatus::Uploaded => return transcode(ctx, item).await,
         other => {
             return Err(ApiError::conflict(format!(
                 "Cannot mark upload complete: media is in '{}' state",
@@ -495,14 +498,24 @@ pub(crate) async fn finish(ctx: &Context, item: &MediaItem) -> Result<UploadComp
         .await?;
     // Whoever recorded it, the item is now past `uploading`.
     let item = get(ctx, &item.creator_id, item.id).await?;
-    Ok(completed(item.status))
+    transcode(ctx, item).await
 }
 
-fn completed(status: MediaStatus) -> UploadCompleted {
+/// Asks for the `uploaded` item to be transcoded, and answers where it
+/// stands then.
+async fn transcode(ctx: &Context, item: MediaItem) -> Result<UploadCompleted, ApiError> {
+    if item.status != MediaStatus::Uploaded || !crate::transcoding::request(ctx, &item).await {
+        return Ok(completed(item.status, false));
+    }
+    let item = get(ctx, &item.creator_id, item.id).await?;
+    Ok(completed(item.status, true))
+}
+
+fn completed(status: MediaStatus, transcoding_triggered: bool) -> UploadCompleted {
     UploadCompleted {
         success: true,
         status,
-        transcoding_triggered: false,
+        transcoding_triggered,
     }
 }
 

@@ -36,7 +36,8 @@ pub struct UploadedThrough {
     pub success: bool,
     /// The original's key in storage.
     pub r2_key: String,
-    /// `uploaded`: the file was checked and the upload completed.
+    /// `uploaded`: the file was checked and the upload completed
+    /// (`transcoding` once transcoding started).
     pub status: MediaStatus,
 }
 

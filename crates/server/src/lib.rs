@@ -250,11 +250,12 @@ fn local_storage_secret(data_dir: &Path) -> Result<Secret, StartError> {
 }
 
 /// How often the native host runs the scheduled upkeep (Workers: the
-/// content worker's hourly cron trigger).
+/// content and media workers' hourly cron triggers).
 const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// The scheduled upkeep, until shutdown: the media library's sweep of
-/// abandoned uploads and its pending storage removals.
+/// abandoned uploads and its pending storage removals, and the sweep of
+/// transcoding jobs that went silent.
 async fn upkeep(context: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
     loop {
         let stopping = tokio::select! {
@@ -265,6 +266,7 @@ async fn upkeep(context: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
             return;
         }
         codex_media::maintain(&context).await;
+        codex_flows::transcoding::maintain(&context).await;
     }
 }
 

@@ -10,6 +10,7 @@ pub mod fault_proxy;
 pub mod platform;
 pub mod recording;
 pub mod resend;
+pub mod runpod;
 pub mod stale_kv;
 pub mod world;
 
