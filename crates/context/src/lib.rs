@@ -64,6 +64,8 @@ pub struct Context {
     http: Arc<dyn HttpClient>,
     payments: Option<Arc<dyn Payments>>,
     transcoder: Option<Arc<dyn Transcoder>>,
+    /// The host's own transcoder, used when RunPod is not configured.
+    local_transcoder: Option<Arc<dyn Transcoder>>,
     services: Option<ServiceClient>,
 }
 
@@ -80,6 +82,7 @@ impl Context {
             http: codex_outbound::default_client(),
             payments: None,
             transcoder: None,
+            local_transcoder: None,
             services: None,
         };
         context.connect();
@@ -95,15 +98,29 @@ impl Context {
         self
     }
 
+    /// The same context with the host's own transcoder, used when RunPod
+    /// is not configured (the native host runs jobs itself).
+    #[must_use]
+    pub fn with_local_transcoder(mut self, transcoder: Arc<dyn Transcoder>) -> Self {
+        self.local_transcoder = Some(transcoder);
+        self.connect();
+        self
+    }
+
     /// Builds the configured ports over the outbound HTTP client.
     fn connect(&mut self) {
         let http = &self.http;
         self.payments = self.config.payments.clone().map(|settings| {
             Arc::new(StripeApi::new(settings, Arc::clone(http))) as Arc<dyn Payments>
         });
-        self.transcoder = self.config.transcoder.clone().map(|settings| {
-            Arc::new(RunPodApi::new(settings, Arc::clone(http))) as Arc<dyn Transcoder>
-        });
+        self.transcoder = self
+            .config
+            .transcoder
+            .clone()
+            .map(|settings| {
+                Arc::new(RunPodApi::new(settings, Arc::clone(http))) as Arc<dyn Transcoder>
+            })
+            .or_else(|| self.local_transcoder.clone());
         self.services = self.config.worker_shared_secret.clone().map(|secret| {
             ServiceClient::new(
                 secret,
@@ -122,8 +139,8 @@ impl Context {
             .ok_or_else(|| ApiError::configuration("STRIPE_SECRET_KEY"))
     }
 
-    /// RunPod; a configuration error (naming `RUNPOD_API_KEY`) when it is
-    /// not set up.
+    /// RunPod, else the host's own transcoder; a configuration error
+    /// (naming `RUNPOD_API_KEY`) when there is neither.
     pub fn transcoder(&self) -> Result<&dyn Transcoder, ApiError> {
         self.transcoder
             .as_deref()

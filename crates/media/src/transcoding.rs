@@ -140,11 +140,37 @@ impl<'a> Dispatcher<'a> {
         })
     }
 
-    fn job(&self, item: &MediaItem) -> TranscodeJob {
+    /// The job for `item`: upstream's input, plus `storage`, presigned
+    /// access to exactly what the job reads and may write, valid for the
+    /// job's whole life. The transcoder holds no storage credentials.
+    async fn job(&self, ctx: &Context, item: &MediaItem) -> Result<TranscodeJob, ApiError> {
         let timeout = execution_timeout(item.duration_seconds);
+        let lifetime = timeout + TTL_BEYOND_TIMEOUT;
         let millis = |duration: Duration| u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
         let id = item.id.to_string();
-        TranscodeJob {
+        let objects = ctx.objects();
+        let mut outputs = serde_json::Map::new();
+        for (path, key) in job_outputs(&item.creator_id, &id, item.media_type) {
+            let upload = objects
+                .presign_upload(&key, output_content_type(&path), lifetime)
+                .await?;
+            let headers: serde_json::Map<String, Value> = upload
+                .headers
+                .into_iter()
+                .map(|(name, value)| (name, Value::from(value)))
+                .collect();
+            let delete = objects
+                .presign(codex_storage::Method::Delete, &key, lifetime)
+                .await?;
+            outputs.insert(
+                path,
+                json!({"key": key, "put": upload.url, "putHeaders": headers, "delete": delete}),
+            );
+        }
+        let source = objects
+            .presign(codex_storage::Method::Get, &item.r2_key, lifetime)
+            .await?;
+        Ok(TranscodeJob {
             kind: match item.media_type {
                 MediaType::Audio => JobKind::Audio,
                 MediaType::Video => JobKind::Video,
@@ -156,6 +182,7 @@ impl<'a> Dispatcher<'a> {
                 "inputKey": item.r2_key,
                 "webhookUrl": format!("{}/api/transcoding/webhook", self.media_url),
                 "priority": item.transcoding_priority,
+                "storage": {"source": source, "outputs": outputs},
             }),
             webhook: Some(format!(
                 "{}/api/transcoding/runpod-webhook/{id}?token={}",
@@ -163,8 +190,62 @@ impl<'a> Dispatcher<'a> {
                 webhook_token(self.secret, &id)
             )),
             execution_timeout_ms: Some(millis(timeout)),
-            ttl_ms: Some(millis(timeout + TTL_BEYOND_TIMEOUT)),
+            ttl_ms: Some(millis(lifetime)),
+        })
+    }
+}
+
+/// Every file a job for a `kind` item may write, by its path in the
+/// transcoder's output folder, and the key it is stored under: the HLS
+/// renditions the ladder can make, the preview and thumbnails of a video,
+/// the waveform of audio.
+pub fn job_outputs(creator_id: &str, media_id: &str, kind: MediaType) -> Vec<(String, String)> {
+    let hls = |path: &str| {
+        (
+            format!("hls/{path}"),
+            format!("{creator_id}/hls/{media_id}/{path}"),
+        )
+    };
+    let mut outputs = vec![hls("master.m3u8")];
+    let renditions: &[&str] = match kind {
+        MediaType::Video => &["1080p", "720p", "480p", "360p", "source"],
+        MediaType::Audio => &["128k", "64k"],
+    };
+    for rendition in renditions {
+        outputs.push(hls(&format!("{rendition}/index.m3u8")));
+        outputs.push(hls(&format!("{rendition}/stream.ts")));
+    }
+    match kind {
+        MediaType::Video => {
+            outputs.push(hls("preview/preview.m3u8"));
+            outputs.push(hls("preview/stream.ts"));
+            for size in ["sm", "md", "lg"] {
+                outputs.push((
+                    format!("thumbnails/{size}.webp"),
+                    format!("{creator_id}/media-thumbnails/{media_id}/{size}.webp"),
+                ));
+            }
         }
+        MediaType::Audio => {
+            for file in ["waveform.json", "waveform.png"] {
+                outputs.push((
+                    format!("waveforms/{file}"),
+                    format!("{creator_id}/waveforms/{media_id}/{file}"),
+                ));
+            }
+        }
+    }
+    outputs
+}
+
+/// The type an output is stored with.
+fn output_content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("m3u8") => "application/vnd.apple.mpegurl",
+        Some("ts") => "video/mp2t",
+        Some("webp") => "image/webp",
+        Some("png") => "image/png",
+        _ => "application/json",
     }
 }
 
@@ -202,7 +283,14 @@ pub async fn start(ctx: &Context, media_id: Uuid, priority: Option<i32>) -> Resu
         });
     };
     let item: MediaItem = row.decode()?;
-    match dispatcher.transcoder.dispatch(&dispatcher.job(&item)).await {
+    let job = match dispatcher.job(ctx, &item).await {
+        Ok(job) => job,
+        Err(error) => {
+            fail_dispatch(ctx, media_id, "the storage could not sign its URLs").await?;
+            return Err(error);
+        }
+    };
+    match dispatcher.transcoder.dispatch(&job).await {
         Ok(job_id) => {
             ctx.database()
                 .execute(
@@ -219,20 +307,27 @@ pub async fn start(ctx: &Context, media_id: Uuid, priority: Option<i32>) -> Resu
             Ok(())
         }
         Err(error) => {
-            tracing::warn!(%media_id, %error, "the transcoding job could not be started");
-            let reason = cut(&format!(
-                "The transcoding job could not be started: {error}"
-            ));
-            ctx.database()
-                .execute(
-                    "UPDATE media_items SET status = 'failed', transcoding_error = $2, updated_at = $3 \
-                     WHERE id = $1 AND status = 'transcoding' AND runpod_job_id IS NULL",
-                    &[media_id.into(), reason.into(), ctx.clock().now().into()],
-                )
-                .await?;
+            fail_dispatch(ctx, media_id, &error.to_string()).await?;
             Err(error.into())
         }
     }
+}
+
+/// Marks an item whose job could not be started `failed`, with the
+/// reason, so that it can be retried.
+async fn fail_dispatch(ctx: &Context, media_id: Uuid, cause: &str) -> Result<(), ApiError> {
+    tracing::warn!(%media_id, cause, "the transcoding job could not be started");
+    let reason = cut(&format!(
+        "The transcoding job could not be started: {cause}"
+    ));
+    ctx.database()
+        .execute(
+            "UPDATE media_items SET status = 'failed', transcoding_error = $2, updated_at = $3 \
+             WHERE id = $1 AND status = 'transcoding' AND runpod_job_id IS NULL",
+            &[media_id.into(), reason.into(), ctx.clock().now().into()],
+        )
+        .await?;
+    Ok(())
 }
 
 /// Asks the media service, with a signed call, to start transcoding the

@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod connection;
 pub mod local_postgres;
+pub mod local_transcoder;
 pub mod openapi;
 pub mod settings;
 
@@ -139,17 +140,51 @@ impl NativePlatform {
             delivery,
         ));
 
+        // Without RunPod, jobs run here; the callbacks they sign come back
+        // to this process, so a secret of its own does when none is set.
+        let local_transcoder = if config.transcoder.is_none() {
+            let secret = match &config.runpod_webhook_secret {
+                Some(secret) => secret.clone(),
+                None => {
+                    let secret = random_secret()?;
+                    config.runpod_webhook_secret = Some(secret.clone());
+                    secret
+                }
+            };
+            let concurrency = match source.get("TRANSCODER_CONCURRENCY") {
+                Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
+                    name: "TRANSCODER_CONCURRENCY",
+                    reason: "a number of jobs, at least 1".to_owned(),
+                })?,
+                None => local_transcoder::DEFAULT_CONCURRENCY,
+            };
+            Some(Arc::new(local_transcoder::LocalTranscoder::new(
+                secret.expose().to_owned(),
+                host.data_dir.join("transcoding"),
+                source
+                    .get("TRANSCODER_PRESET")
+                    .unwrap_or_else(|| local_transcoder::DEFAULT_PRESET.to_owned()),
+                concurrency,
+            )))
+        } else {
+            None
+        };
+        let mut context = Context::new(
+            config,
+            Ports {
+                database: database_handle,
+                kv,
+                objects,
+                mailer,
+                clock,
+            },
+        );
+        if let Some(transcoder) = local_transcoder {
+            context = context.with_local_transcoder(transcoder);
+        }
+
         Ok(Self {
-            context: Arc::new(Context::new(
-                config,
-                Ports {
-                    database: database_handle,
-                    kv,
-                    objects,
-                    mailer,
-                    clock,
-                },
-            )),
+            context: Arc::new(context),
             host,
             database,
             local_storage,
@@ -222,6 +257,16 @@ async fn ensure_database(
 /// The access key of the embedded S3 endpoint; its secret is
 /// [`local_storage_secret`].
 const LOCAL_STORAGE_ACCESS_KEY: &str = "codex-local";
+
+/// A random secret for this process only.
+fn random_secret() -> Result<Secret, StartError> {
+    let mut bytes = [0_u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| StartError::Io {
+        what: "drawing a random secret".to_owned(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    Ok(Secret::new(hex::encode(bytes)))
+}
 
 /// The secret of the embedded S3 endpoint, kept in the data folder so that
 /// presigned links survive a restart.

@@ -78,6 +78,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let speed = time(&source, &folder, &renditions, &settings, seconds).await?;
     lines.push(format!("whole ladder, one decode: {speed:.2}x real time"));
+    for (name, _) in codex_transcoder::ladder::AUDIO_LADDER {
+        tokio::fs::create_dir_all(folder.join("audio").join(name)).await?;
+    }
     let started = Instant::now();
     tool::run(
         "ffmpeg",
@@ -105,6 +108,9 @@ async fn time(
     settings: &EncodeSettings,
     seconds: f64,
 ) -> Result<f64, Box<dyn std::error::Error>> {
+    for rendition in renditions {
+        tokio::fs::create_dir_all(folder.join("hls").join(&rendition.name)).await?;
+    }
     let started = Instant::now();
     tool::run(
         "ffmpeg",

@@ -174,16 +174,23 @@ async fn work<'a>(
     download(http, &input.storage.source, &source).await?;
 
     let output = folder.join("out");
-    let report = transcode(
-        &source,
-        input.kind,
-        &output,
-        &settings.options,
-        async |step| {
+    // Steps are reported from here, in order, while the transcode goes on.
+    let (steps, mut reported) = tokio::sync::mpsc::unbounded_channel();
+    let transcoding = async {
+        let report = transcode(&source, input.kind, &output, &settings.options, |step| {
+            let _ = steps.send(step);
+        })
+        .await;
+        drop(steps);
+        report
+    };
+    let reporting = async {
+        while let Some(step) = reported.recv().await {
             reporter.progress(step).await;
-        },
-    )
-    .await?;
+        }
+    };
+    let (report, ()) = tokio::join!(transcoding, reporting);
+    let report = report?;
     *encoder = report.encoder;
 
     reporter.progress(Step::UploadingOutputs).await;

@@ -159,15 +159,16 @@ pub struct Report {
 }
 
 /// Transcodes `input`, declared as `kind`, into the folder `output`
-/// (created if need be). `progress` is told each step as it starts.
+/// (created if need be). `progress` is told each step as it starts; it
+/// must not block (a job hands the steps to another task to report).
 pub async fn transcode(
     input: &Path,
     kind: MediaKind,
     output: &Path,
     options: &Options,
-    mut progress: impl AsyncFnMut(Step),
+    mut progress: impl FnMut(Step) + Send,
 ) -> Result<Report, TranscodeError> {
-    progress(Step::Probing).await;
+    progress(Step::Probing);
     let probe = probe::probe(input).await?;
     let deadline = deadline_for(probe.duration_seconds);
     let hls = output.join("hls");
@@ -175,7 +176,7 @@ pub async fn transcode(
 
     let audio_filter = match probe.audio {
         Some(_) => {
-            progress(Step::Loudness).await;
+            progress(Step::Loudness);
             Some(loudness::measure(input, deadline).await?)
         }
         None => None,
@@ -216,7 +217,7 @@ pub async fn transcode(
             {
                 tokio::fs::create_dir_all(hls.join(name)).await?;
             }
-            progress(Step::EncodingVariants).await;
+            progress(Step::EncodingVariants);
             tool::run(
                 "ffmpeg",
                 encode::video_ladder_args(input, &hls, &renditions, &settings),
@@ -226,7 +227,7 @@ pub async fn transcode(
             let variants = describe_video(&hls, &renditions, probe.audio.is_some()).await?;
             tokio::fs::write(hls.join("master.m3u8"), playlist::master(&variants)).await?;
 
-            progress(Step::Preview).await;
+            progress(Step::Preview);
             let preview_size = renditions
                 .iter()
                 .find(|rendition| rendition.width.min(rendition.height) <= 720)
@@ -238,7 +239,7 @@ pub async fn transcode(
             )
             .await?;
 
-            progress(Step::Thumbnails).await;
+            progress(Step::Thumbnails);
             let thumbnails = output.join("thumbnails");
             tokio::fs::create_dir_all(&thumbnails).await?;
             let instant =
@@ -266,7 +267,7 @@ pub async fn transcode(
             for (name, _) in AUDIO_LADDER {
                 tokio::fs::create_dir_all(hls.join(name)).await?;
             }
-            progress(Step::EncodingVariants).await;
+            progress(Step::EncodingVariants);
             tool::run(
                 "ffmpeg",
                 encode::audio_ladder_args(input, &hls, &filter),
@@ -287,7 +288,7 @@ pub async fn transcode(
             }
             tokio::fs::write(hls.join("master.m3u8"), playlist::master(&variants)).await?;
 
-            progress(Step::Waveform).await;
+            progress(Step::Waveform);
             let waveforms = output.join("waveforms");
             tokio::fs::create_dir_all(&waveforms).await?;
             let waveform =

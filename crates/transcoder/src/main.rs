@@ -102,7 +102,7 @@ async fn main() -> ExitCode {
         preset,
     };
     let started = std::time::Instant::now();
-    let result = transcode(&input, kind, &output, &options, async |step| {
+    let result = transcode(&input, kind, &output, &options, |step| {
         tracing::info!(step = step.as_str(), "step");
     })
     .await;

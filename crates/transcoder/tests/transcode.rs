@@ -93,7 +93,7 @@ fn seconds(value: &Value) -> f64 {
 
 async fn run(input: &Path, kind: MediaKind, output: &Path) -> (Report, Vec<Step>) {
     let mut steps = Vec::new();
-    let report = transcode(input, kind, output, &options(), async |step| {
+    let report = transcode(input, kind, output, &options(), |step| {
         steps.push(step);
     })
     .await
@@ -423,7 +423,7 @@ async fn a_corrupt_file_or_the_wrong_kind_is_refused_as_unusable() {
 }
 
 async fn assert_unreadable(input: &Path, output: &Path) {
-    let error = transcode(input, MediaKind::Video, output, &options(), async |_| {})
+    let error = transcode(input, MediaKind::Video, output, &options(), |_| {})
         .await
         .expect_err("refused");
     assert!(matches!(error, TranscodeError::Unreadable(_)), "{error}");
