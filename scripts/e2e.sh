@@ -23,7 +23,7 @@ log "fresh database $database"
 psql_on postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database"
 
 log "building the native binaries and the suite"
-(cd "$ROOT" && cargo build --quiet --bin codex --bin db-fault-proxy --bin resend-stand-in \
+(cd "$ROOT" && cargo build --quiet --bin codex --bin db-fault-proxy --bin resend-stand-in --bin runpod-stand-in \
   && cargo test --quiet -p codex-e2e --no-run)
 
 DATABASE_URL="$(database_url_for "$database")" "$CARGO_TARGET_DIR/debug/codex" migrate
@@ -41,6 +41,16 @@ mail_api_key="re_e2e_$(date +%s)"
 start_background "$run_dir/resend-stand-in.log" \
   "$CARGO_TARGET_DIR/debug/resend-stand-in" "127.0.0.1:$mail_api_port" "$mail_api_key"
 for _ in $(seq 1 50); do tcp_open 127.0.0.1 "$mail_api_port" && break; sleep 0.1; done
+# Transcoding jobs are dispatched (through RunPod's API, as in production)
+# to a local stand-in that checks them as RunPod does; the suite reads the
+# jobs it took back and plays the transcoder's signed callbacks itself.
+runpod_port=15435
+runpod_api_key="rp_e2e_$(date +%s)"
+runpod_endpoint="e2e-endpoint"
+runpod_webhook_secret="e2e-runpod-webhook-$(date +%s)-$$"
+start_background "$run_dir/runpod-stand-in.log" \
+  "$CARGO_TARGET_DIR/debug/runpod-stand-in" "127.0.0.1:$runpod_port" "$runpod_api_key" "$runpod_endpoint"
+for _ in $(seq 1 50); do tcp_open 127.0.0.1 "$runpod_port" && break; sleep 0.1; done
 # The web app's server signs the visitor address it forwards with this key,
 # and our services sign their calls to each other with the other; the suite
 # gets both, to sign as the web app and as a service would.
@@ -75,6 +85,8 @@ if [ "$runtime" = native ]; then
     DATABASE_URL="$proxied_url" DATA_DIR="$run_dir/data" LOCAL_STORAGE_PORT="$storage_port" \
     MEDIA_MULTIPART_THRESHOLD_BYTES="$multipart_threshold" \
     RESEND_API_KEY="$mail_api_key" RESEND_API_URL="http://127.0.0.1:$mail_api_port" \
+    RUNPOD_API_KEY="$runpod_api_key" RUNPOD_ENDPOINT_ID="$runpod_endpoint" \
+    RUNPOD_API_URL="http://127.0.0.1:$runpod_port" RUNPOD_WEBHOOK_SECRET="$runpod_webhook_secret" \
     WEB_APP_PROXY_SECRET="$web_app_proxy_secret" WORKER_SHARED_SECRET="$worker_shared_secret" \
     "${port_settings[@]}" \
     "$CARGO_TARGET_DIR/debug/codex" serve
@@ -106,6 +118,8 @@ else
     start_worker "$worker" "$(port_of "$worker")" "$run_dir/state" "$run_dir/wrangler-$worker.log" \
       "$proxied_url" --var ENVIRONMENT:test --var LOG_FORMAT:text \
       --var "RESEND_API_KEY:$mail_api_key" --var "RESEND_API_URL:http://127.0.0.1:$mail_api_port" \
+      --var "RUNPOD_API_KEY:$runpod_api_key" --var "RUNPOD_ENDPOINT_ID:$runpod_endpoint" \
+      --var "RUNPOD_API_URL:http://127.0.0.1:$runpod_port" --var "RUNPOD_WEBHOOK_SECRET:$runpod_webhook_secret" \
       --var "WEB_APP_PROXY_SECRET:$web_app_proxy_secret" --var "WORKER_SHARED_SECRET:$worker_shared_secret" \
       "${url_vars[@]}" \
       --var "PUBLIC_ASSETS_URL:http://127.0.0.1:$(port_of identity)/assets" \
@@ -125,6 +139,9 @@ export E2E_DB_FAULT_URL="http://127.0.0.1:$control_port"
 export E2E_MAIL_API_URL="http://127.0.0.1:$mail_api_port"
 export E2E_WEB_APP_PROXY_SECRET="$web_app_proxy_secret"
 export E2E_WORKER_SHARED_SECRET="$worker_shared_secret"
+export E2E_RUNPOD_URL="http://127.0.0.1:$runpod_port/v2/$runpod_endpoint"
+export E2E_RUNPOD_API_KEY="$runpod_api_key"
+export E2E_RUNPOD_WEBHOOK_SECRET="$runpod_webhook_secret"
 
 log "black-box suite against the $runtime runtime"
 (cd "$ROOT" && cargo test --quiet --no-fail-fast -p codex-e2e -- --test-threads 4)

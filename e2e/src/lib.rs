@@ -16,6 +16,7 @@ use std::time::Duration;
 pub mod accounts;
 pub mod contract;
 pub mod front_end;
+pub mod media;
 pub mod organisations;
 
 /// One service under test.

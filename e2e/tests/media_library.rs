@@ -8,74 +8,16 @@
 //! the storage, and who may see whose media.
 
 use codex_e2e::accounts::{Browser, Reply};
-use codex_e2e::made_by_ffmpeg;
+use codex_e2e::media::{complete, declare, mp4, put_single};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const MIB: usize = 1024 * 1024;
-
-/// A real MP4 made by ffmpeg: `seconds` of test pattern, at a constant
-/// `bitrate` (e.g. `24M`) when given.
-fn mp4(seconds: u32, bitrate: Option<&str>) -> Vec<u8> {
-    let seconds = seconds.to_string();
-    let mut arguments = vec![
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=640x360:rate=25",
-        "-t",
-        &seconds,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-    ];
-    if let Some(rate) = bitrate {
-        arguments.extend([
-            "-b:v", rate, "-minrate", rate, "-maxrate", rate, "-bufsize", "12M",
-        ]);
-        arguments.extend(["-x264-params", "nal-hrd=cbr"]);
-    }
-    arguments.extend(["-pix_fmt", "yuv420p", "-movflags", "+faststart"]);
-    made_by_ffmpeg("mp4", &arguments)
-}
 
 async fn creator() -> Browser {
     let mut browser = Browser::new();
     browser.fast_register("creator").await;
     browser
-}
-
-async fn declare(browser: &Browser, size: usize) -> Value {
-    let reply = browser
-        .call(browser.post("content", "/api/media").json(&json!({
-            "title": "Test pattern",
-            "mediaType": "video",
-            "mimeType": "video/mp4",
-            "fileSizeBytes": size,
-        })))
-        .await;
-    reply.expect_status(StatusCode::CREATED, "declare a media item");
-    reply.body["data"].clone()
-}
-
-/// The single plan's PUT, as the browser makes it (no cookie).
-async fn put_single(plan: &Value, body: Vec<u8>) -> StatusCode {
-    let mut request = reqwest::Client::new()
-        .put(plan["url"].as_str().expect("a URL"))
-        .body(body);
-    for (name, value) in plan["headers"].as_object().expect("headers") {
-        request = request.header(name, value.as_str().unwrap_or_default());
-    }
-    request.send().await.expect("PUT to storage").status()
-}
-
-async fn complete(browser: &Browser, id: &str, body: Option<Value>) -> Reply {
-    let mut request = browser.post("content", &format!("/api/media/{id}/upload-complete"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    browser.call(request).await
 }
 
 /// Downloads the original through its presigned link.
@@ -107,14 +49,16 @@ async fn a_real_mp4_goes_up_in_one_presigned_put_and_comes_back_byte_for_byte() 
     );
     let done = complete(&browser, id, None).await;
     done.expect_status(StatusCode::OK, "upload-complete");
-    assert_eq!(done.body["data"]["status"], "uploaded");
+    // The media service has handed the job to the transcoder.
+    assert_eq!(done.body["data"]["status"], "transcoding");
+    assert_eq!(done.body["data"]["transcodingTriggered"], true);
     let again = complete(&browser, id, None).await;
     assert_eq!(again.body, done.body, "repeating it gives the same answer");
 
     let item = browser
         .call(browser.get("content", &format!("/api/media/{id}")))
         .await;
-    assert_eq!(item.body["data"]["status"], "uploaded");
+    assert_eq!(item.body["data"]["status"], "transcoding");
     assert!(original(&browser, id).await == file, "byte for byte");
 }
 
@@ -194,7 +138,7 @@ async fn a_larger_mp4_goes_up_in_three_parts_and_comes_back_byte_for_byte() {
 
     let done = complete(&browser, &id, Some(json!({"parts": parts}))).await;
     done.expect_status(StatusCode::OK, "upload-complete");
-    assert_eq!(done.body["data"]["status"], "uploaded");
+    assert_eq!(done.body["data"]["status"], "transcoding");
     assert!(original(&browser, &id).await == file, "byte for byte");
 }
 
@@ -232,7 +176,7 @@ async fn the_web_apps_fallback_sends_the_file_through_the_service_small_or_in_pa
         // The web app then calls upload-complete, as after a PUT.
         let done = complete(&browser, &id, None).await;
         done.expect_status(StatusCode::OK, "upload-complete after the fallback");
-        assert_eq!(done.body["data"]["status"], "uploaded");
+        assert_eq!(done.body["data"]["status"], "transcoding");
         assert!(original(&browser, &id).await == file, "byte for byte");
     }
 }

@@ -449,12 +449,12 @@ pub async fn complete(
         MediaStatus::Uploading => {}
         // Uploaded before, but its transcoding never started: ask again.
         MediaStatus::Uploaded => return transcode(ctx, item).await,
-        other => {
-            return Err(ApiError::conflict(format!(
-                "Cannot mark upload complete: media is in '{}' state",
-                other.as_str()
-            )));
+        // Completed before and its job started: a client repeating the
+        // call (its answer lost) hears where the item stands.
+        MediaStatus::Transcoding | MediaStatus::Ready => {
+            return Ok(completed(item.status, true));
         }
+        MediaStatus::Failed => return Ok(completed(item.status, false)),
     }
     if item.upload_mode == UploadMode::Multipart {
         let (upload_id, parts) = multipart_of(&item)?;

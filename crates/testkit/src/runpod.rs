@@ -4,7 +4,10 @@
 //! (`mediaId`, `type`, `creatorId`, `inputKey`, `webhookUrl`,
 //! `priority`), `policy.executionTimeout`, `policy.ttl` and `webhook`. It
 //! answers `{"id": "job-…", "status": "IN_QUEUE"}` and keeps the jobs it
-//! accepted ([`StandIn::jobs`]); told to, it refuses them with a 500.
+//! accepted ([`StandIn::jobs`], and over HTTP `GET /v2/{endpoint}/jobs`
+//! for the black-box suite); told to, it refuses them with a 500. The
+//! `input` must also carry `storage`: a presigned `source` and, for each
+//! output, its `key`, `put` and `delete`.
 //! Binds only the address it is given.
 
 use std::net::SocketAddr;
@@ -13,7 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
@@ -42,7 +45,7 @@ fn refusal(status: StatusCode, message: &str) -> (StatusCode, Json<Value>) {
 /// What is missing from a job's body, if anything.
 fn missing(body: &Value) -> Option<&'static str> {
     let input = &body["input"];
-    let checks: [(&'static str, bool); 9] = [
+    let checks: [(&'static str, bool); 11] = [
         ("input.mediaId", input["mediaId"].is_string()),
         (
             "input.type",
@@ -57,6 +60,25 @@ fn missing(body: &Value) -> Option<&'static str> {
                 .is_some_and(|url| url.starts_with("http")),
         ),
         ("input.priority", input["priority"].is_i64()),
+        (
+            "input.storage.source",
+            input["storage"]["source"]
+                .as_str()
+                .is_some_and(|url| url.starts_with("http")),
+        ),
+        (
+            "input.storage.outputs",
+            input["storage"]["outputs"]
+                .as_object()
+                .is_some_and(|outputs| {
+                    !outputs.is_empty()
+                        && outputs.values().all(|target| {
+                            target["key"].is_string()
+                                && target["put"].is_string()
+                                && target["delete"].is_string()
+                        })
+                }),
+        ),
         (
             "policy.executionTimeout",
             body["policy"]["executionTimeout"].is_u64(),
@@ -78,11 +100,7 @@ async fn run(
     headers: HeaderMap,
     body: String,
 ) -> (StatusCode, Json<Value>) {
-    let bearer = headers
-        .get("authorization")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
-    if bearer != Some(&*stand_in.api_key) {
+    if !stand_in.authorised(&headers) {
         return refusal(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     if !stand_in.endpoints.contains(&endpoint) {
@@ -116,7 +134,35 @@ async fn run(
     )
 }
 
+/// The jobs accepted for `endpoint`, oldest first, as
+/// `[{"id", "body"}]` (the stand-in's own call, not RunPod's).
+async fn list(
+    State(stand_in): State<StandIn>,
+    Path(endpoint): Path<String>,
+    headers: HeaderMap,
+) -> (StatusCode, Json<Value>) {
+    if !stand_in.authorised(&headers) {
+        return refusal(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    let jobs: Vec<Value> = stand_in
+        .jobs()
+        .into_iter()
+        .filter(|job| job.endpoint == endpoint)
+        .map(|job| json!({"id": job.id, "body": job.body}))
+        .collect();
+    (StatusCode::OK, Json(Value::from(jobs)))
+}
+
 impl StandIn {
+    /// Whether the request carries the API key as a bearer token.
+    fn authorised(&self, headers: &HeaderMap) -> bool {
+        let bearer = headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        bearer == Some(&*self.api_key)
+    }
+
     /// Serves the stand-in on `address` (port 0 picks one) in the
     /// background, taking jobs for `endpoints` with `api_key`; returns it
     /// and the address it listens on (`RUNPOD_API_URL` is
@@ -134,6 +180,7 @@ impl StandIn {
         };
         let app = Router::new()
             .route("/v2/{endpoint}/run", post(run))
+            .route("/v2/{endpoint}/jobs", get(list))
             .with_state(stand_in.clone());
         let listener = tokio::net::TcpListener::bind(address).await?;
         let bound = listener.local_addr()?;

@@ -219,8 +219,44 @@ async fn a_job_is_sent_to_runpod_with_the_contracts_input_and_its_id_kept() {
     assert_eq!(jobs.len(), 1);
     let job = &jobs[0];
     assert_eq!(job.endpoint, "ep-video");
+    let mut input = job.body["input"].clone();
+    let storage = input
+        .as_object_mut()
+        .and_then(|input| input.remove("storage"))
+        .expect("presigned storage access");
+    // Every file the ladder can make, under this item's prefixes only,
+    // each with a signed PUT of its type and a signed DELETE.
+    let outputs = storage["outputs"].as_object().expect("outputs");
+    assert_eq!(outputs.len(), 16, "{:?}", outputs.keys());
+    for (path, target) in outputs {
+        let key = target["key"].as_str().expect("a key");
+        let folder = if path.starts_with("thumbnails/") {
+            "media-thumbnails"
+        } else {
+            "hls"
+        };
+        assert!(
+            key.starts_with(&format!("{}/{folder}/{id}/", scene.creator_id)),
+            "{path}: {key}"
+        );
+        for method in ["put", "delete"] {
+            let url = target[method].as_str().expect("a URL");
+            assert!(
+                url.contains(key) && url.contains("X-Amz-Signature="),
+                "{path} {method}"
+            );
+        }
+        assert!(target["putHeaders"]["content-type"].is_string(), "{path}");
+    }
     assert_eq!(
-        job.body["input"],
+        outputs["thumbnails/lg.webp"]["putHeaders"]["content-type"],
+        "image/webp"
+    );
+    let source = storage["source"].as_str().expect("the original's URL");
+    assert!(source.contains(&format!("{}/originals/{id}/media.mp4", scene.creator_id)));
+    assert!(source.contains("x-id=GetObject"), "{source}");
+    assert_eq!(
+        input,
         json!({
             "mediaId": id,
             "type": "video",
