@@ -14,5 +14,10 @@ if [ -z "${DATABASE_URL:-}" ] && ! grep -qs '^DATABASE_URL=' .env; then
     apt_install postgresql
   fi
 fi
+# Without a RunPod account the platform transcodes uploads itself, with
+# ffmpeg.
+if [ -z "${RUNPOD_API_KEY:-}" ] && ! grep -qs '^RUNPOD_API_KEY=' .env; then
+  ensure_ffmpeg
+fi
 cargo build --bin codex
 exec "$CARGO_TARGET_DIR/debug/codex" serve "$@"
