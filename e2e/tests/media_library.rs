@@ -171,7 +171,7 @@ async fn the_web_apps_fallback_sends_the_file_through_the_service_small_or_in_pa
 
         let sent = send_through(&browser, &id, file.clone(), "video/mp4").await;
         sent.expect_status(StatusCode::OK, "the file through the service");
-        assert_eq!(sent.body["data"]["status"], "uploaded");
+        assert_eq!(sent.body["data"]["status"], "transcoding");
         assert_eq!(sent.body["data"]["r2Key"], media["r2Key"]);
         // The web app then calls upload-complete, as after a PUT.
         let done = complete(&browser, &id, None).await;
